@@ -1,0 +1,48 @@
+# The two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PY := .venv/bin/python
+PORT ?= 8000
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+.PHONY: run test install install-dev migrate lint bench lock e2e-deps messages
+
+$(PY):
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	uv venv --python "$$(command -v python3.11 || command -v python3)" .venv
+
+install: $(PY)
+	uv pip sync --python $(PY) requirements/base.txt
+
+install-dev: $(PY)
+	uv pip sync --python $(PY) requirements/dev.txt
+
+lock:
+	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/base.txt
+	uv pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 -o requirements/dev.txt
+
+messages: $(PY)
+	if [ -d locale ]; then $(PY) manage.py compilemessages --ignore=.venv -v0; fi
+
+migrate: $(PY)
+	$(PY) manage.py migrate --noinput
+
+## make run: install what is missing, migrate, load the library and the demo accounts, then serve
+## http://127.0.0.1:$(PORT) with a Celery worker and one beat (honcho, Procfile).
+run: install-dev messages migrate
+	$(PY) manage.py load_library
+	$(PY) manage.py seed_demo
+	PORT=$(PORT) .venv/bin/honcho start -f Procfile
+
+## make test: ruff, migrations up to date, the whole pytest suite (E2E in headless Chromium included).
+test: install-dev messages
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	.venv/bin/pytest $(PYTEST_ARGS)
+
+lint: $(PY)
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+bench: install-dev messages
+	$(PY) -m bench.run

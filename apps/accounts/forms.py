@@ -1,0 +1,77 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from .models import NotificationPreference, User
+
+
+class InvitationForm(forms.Form):
+    name = forms.CharField(
+        label=_("Patient's full name"),
+        max_length=150,
+        error_messages={"required": _("Enter the patient's name.")},
+    )
+    email = forms.EmailField(
+        label=_("Patient's email address"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter the patient's email address."),
+            "invalid": _("Enter an email address like name@example.com."),
+        },
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError(_("Enter the patient's name."))
+        return name
+
+
+class SetPasswordForm(forms.Form):
+    password1 = forms.CharField(
+        label=_("Choose a password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 10 characters. A short sentence is easy to remember."),
+        error_messages={"required": _("Choose a password.")},
+    )
+    password2 = forms.CharField(
+        label=_("Type the same password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": _("Type your password again.")},
+    )
+
+    def __init__(self, *args, email: str = "", name: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self._user_stub = User(email=email, name=name)
+
+    def clean(self):
+        cleaned = super().clean()
+        p1, p2 = cleaned.get("password1"), cleaned.get("password2")
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", _("The two passwords are not the same. Please try again."))
+        elif p1:
+            try:
+                password_validation.validate_password(p1, self._user_stub)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "timezone", "preferred_language", "text_size"]
+        labels = {
+            "name": _("Your name"),
+            "timezone": _("Your time zone"),
+            "preferred_language": _("Language"),
+            "text_size": _("Text size"),
+        }
+
+
+class NotificationPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = NotificationPreference
+        fields = ["due_soon", "overdue", "not_started", "reply", "new_question", "digest"]

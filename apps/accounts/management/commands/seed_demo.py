@@ -1,0 +1,52 @@
+"""Create the demo accounts and their care teams. Safe to run again: nothing is duplicated."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.accounts.models import CareTeamMembership, User
+
+DEMO_PASSWORD = "portal-demo-2026"  # noqa: S105 - documented demo password, demo data only
+
+DEMO_USERS = [
+    ("admin@example.com", "Avery Admin", User.Role.ADMIN),
+    ("clinician@example.com", "Dr Casey Morgan", User.Role.CLINICIAN),
+    ("clinician2@example.com", "Nurse Jordan Lee", User.Role.CLINICIAN),
+    ("patient@example.com", "Pat Rivera", User.Role.PATIENT),
+    ("patient2@example.com", "Sam Okafor", User.Role.PATIENT),
+    ("patient3@example.com", "Alex Chen", User.Role.PATIENT),
+]
+DEMO_CARE_TEAMS = [
+    ("clinician@example.com", "patient@example.com"),
+    ("clinician@example.com", "patient2@example.com"),
+    ("clinician2@example.com", "patient3@example.com"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts (password portal-demo-2026) and their care teams."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        users = {}
+        for email, name, role in DEMO_USERS:
+            user = User.objects.filter(email=email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    email=email, password=DEMO_PASSWORD, name=name, role=role
+                )
+                self.stdout.write(f"created {email}")
+            if role == User.Role.ADMIN and not (user.is_staff and user.is_superuser):
+                user.is_staff = user.is_superuser = True
+                user.save(update_fields=["is_staff", "is_superuser"])
+            if role == User.Role.CLINICIAN and not user.is_staff:
+                # Clinicians review modules in the admin.
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
+            users[email] = user
+        for clinician, patient in DEMO_CARE_TEAMS:
+            CareTeamMembership.objects.get_or_create(
+                clinician=users[clinician], patient=users[patient]
+            )
+        self.stdout.write(self.style.SUCCESS("Demo accounts ready (password: portal-demo-2026):"))
+        for email, _name, role in DEMO_USERS:
+            self.stdout.write(f"  {role:<10} {email}")

@@ -1,0 +1,169 @@
+"""Writes for accounts: invitations and care teams."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import CareTeamMembership, Invitation, User
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_token() -> tuple[str, str]:
+    token = secrets.token_urlsafe(32)
+    return token, _hash_token(token)
+
+
+def _send_invitation_email(*, invitation: Invitation, token: str) -> None:
+    link = settings.PORTAL_BASE_URL.rstrip("/") + reverse(
+        "accounts:invitation_accept", kwargs={"token": token}
+    )
+    context = {
+        "name": invitation.name,
+        "link": link,
+        "expires_at": invitation.expires_at,
+        "portal_name": settings.PORTAL_NAME,
+        "care_team_phone": settings.CARE_TEAM_PHONE,
+    }
+    send_mail(
+        subject=_("Your care team invited you to the patient portal"),
+        message=render_to_string("accounts/email/invitation.txt", context),
+        html_message=render_to_string("accounts/email/invitation.html", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_create(*, invited_by: User, email: str, name: str) -> Invitation:
+    """Invite a new patient. Raises ValidationError with a message a clinician can act on."""
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {
+                "email": _(
+                    "Someone with this email already has an account. Ask an admin to add "
+                    "them to your care team."
+                )
+            }
+        )
+    token, token_hash = _new_token()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                email=email,
+                name=name.strip(),
+                invited_by=invited_by,
+                token_hash=token_hash,
+                created_at=now,
+                last_sent_at=now,
+                expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {
+                "email": _(
+                    "This person already has an invitation waiting. You can resend it "
+                    "from the list below."
+                )
+            }
+        ) from None
+    transaction.on_commit(lambda: _send_invitation_email(invitation=invitation, token=token))
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation) -> Invitation:
+    """Send a fresh link: the old one stops working and the expiry starts again."""
+    token, token_hash = _new_token()
+    now = timezone.now()
+    invitation.token_hash = token_hash
+    invitation.last_sent_at = now
+    invitation.expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
+    invitation.send_count += 1
+    invitation.save(update_fields=["token_hash", "last_sent_at", "expires_at", "send_count"])
+    transaction.on_commit(lambda: _send_invitation_email(invitation=invitation, token=token))
+    return invitation
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+class InvitationInvalid(Exception):
+    """The link is unknown, used, revoked or expired. The message says which, kindly."""
+
+
+def invitation_get_by_token(*, token: str) -> Invitation:
+    invitation = Invitation.objects.filter(token_hash=_hash_token(token)).first()
+    if invitation is None:
+        raise InvitationInvalid(
+            _("This link is not valid. Please ask your care team for a new one.")
+        )
+    if invitation.accepted_at is not None:
+        raise InvitationInvalid(
+            _("This link has already been used. You can log in with your email and password.")
+        )
+    if invitation.revoked_at is not None:
+        raise InvitationInvalid(_("This invitation was withdrawn. Please contact your care team."))
+    if invitation.is_expired:
+        raise InvitationInvalid(
+            _("This link has expired. Please ask your care team to send a new one.")
+        )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, password: str) -> User:
+    """Create the patient account and care-team link. One use only, even if clicked twice."""
+    invitation = invitation_get_by_token(token=token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise InvitationInvalid(_("This link has already been used."))
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise InvitationInvalid(_("An account with this email already exists. Please log in."))
+    user = User.objects.create_user(
+        email=invitation.email,
+        password=password,
+        name=invitation.name,
+        role=User.Role.PATIENT,
+    )
+    CareTeamMembership.objects.create(clinician=invitation.invited_by, patient=user)
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_user = user
+    invitation.save(update_fields=["accepted_at", "accepted_user"])
+    return user
+
+
+def care_team_add(*, clinician: User, patient: User) -> CareTeamMembership:
+    membership, _created = CareTeamMembership.objects.get_or_create(
+        clinician=clinician, patient=patient
+    )
+    return membership
+
+
+@transaction.atomic
+def user_deactivate(*, user: User) -> User:
+    """Stop a person logging in at once; their history stays."""
+    from allauth.usersessions.models import UserSession
+
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    # Django's backend already refuses inactive users on every request; ending the
+    # sessions as well removes them from the active-session list.
+    for session in UserSession.objects.filter(user=user):
+        session.end()
+    return user

@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .forms import InvitationForm, ProfileForm, SetPasswordForm
+from .permissions import clinician_required
+
+
+@login_required
+def home(request):
+    """Each role lands on its own home."""
+    user = request.user
+    if user.is_patient:
+        return redirect("assignments:my_reading")
+    if user.is_clinician:
+        return redirect("assignments:my_patients")
+    return redirect("admin:index")
+
+
+@never_cache
+def healthz(request):
+    """Database and broker reachability, for load balancers and monitors. No details leak."""
+    checks = {"database": False, "broker": False}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            checks["database"] = cursor.fetchone() == (1,)
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        checks["database"] = False
+    checks["broker"] = _broker_reachable()
+    healthy = all(checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
+    )
+
+
+def _broker_reachable() -> bool:
+    from portal.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+@clinician_required
+def invitation_list(request):
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                invited_by=request.user,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
+            return redirect("accounts:invitation_list")
+    invitations = selectors.invitation_list_pending(user=request.user)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "accounts/invitation_list.html",
+        {"form": form, "invitations": invitations},
+        status=status,
+    )
+
+
+@clinician_required
+@require_POST
+def invitation_resend(request, invitation_id):
+    invitation = selectors.invitation_get_for_user(user=request.user, invitation_id=invitation_id)
+    services.invitation_resend(invitation=invitation)
+    messages.success(request, _("A new link was sent to %(email)s.") % {"email": invitation.email})
+    return redirect("accounts:invitation_list")
+
+
+@clinician_required
+@require_POST
+def invitation_revoke(request, invitation_id):
+    invitation = selectors.invitation_get_for_user(user=request.user, invitation_id=invitation_id)
+    services.invitation_revoke(invitation=invitation)
+    messages.success(
+        request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+    )
+    return redirect("accounts:invitation_list")
+
+
+@never_cache
+def invitation_accept(request, token):
+    try:
+        invitation = services.invitation_get_by_token(token=token)
+    except services.InvitationInvalid as error:
+        return render(
+            request, "accounts/invitation_invalid.html", {"reason": str(error)}, status=410
+        )
+    form = SetPasswordForm(request.POST or None, email=invitation.email, name=invitation.name)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.invitation_accept(token=token, password=form.cleaned_data["password1"])
+        except services.InvitationInvalid as error:
+            return render(
+                request, "accounts/invitation_invalid.html", {"reason": str(error)}, status=410
+            )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome. Your account is ready."))
+        return redirect("home")
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"form": form, "invitation": invitation},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your settings were saved."))
+        return redirect(reverse("accounts:profile"))
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "session_idle_minutes": _idle_minutes(request.user)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _idle_minutes(user) -> int:
+    if user.is_staff_role:
+        return settings.SESSION_IDLE_MINUTES_STAFF
+    return settings.SESSION_IDLE_MINUTES_PATIENT

@@ -1,0 +1,113 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Assignment(models.Model):
+    """A module a clinician asked a patient to read."""
+
+    class Status(models.TextChoices):
+        ASSIGNED = "assigned", _("New")
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETED = "completed", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    OPEN_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    module = models.ForeignKey(
+        "library.Module", on_delete=models.PROTECT, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments_made"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    due_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ASSIGNED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_version = models.ForeignKey(
+        "library.ModuleVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    check_failed = models.BooleanField(
+        default=False, help_text=_("The latest comprehension check had a wrong answer.")
+    )
+    reread_requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-assigned_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "module"],
+                condition=Q(status__in=["assigned", "in_progress"]),
+                name="assignment_one_open_per_module",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["assigned", "in_progress", "completed", "cancelled"]),
+                name="assignment_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["patient", "status"]),
+            models.Index(fields=["status", "due_on"]),
+            models.Index(fields=["module", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assignment {self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class SectionProgress(models.Model):
+    """The first time a patient viewed a section. One row per section, ever."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="progress")
+    position = models.PositiveSmallIntegerField()
+    version = models.ForeignKey("library.ModuleVersion", on_delete=models.PROTECT, related_name="+")
+    first_viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assignment", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "position"], name="progress_unique_section"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}:{self.position}"
+
+
+class CheckAttempt(models.Model):
+    """One submission of the comprehension check, against the version it was asked from."""
+
+    assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="attempts")
+    version = models.ForeignKey("library.ModuleVersion", on_delete=models.PROTECT, related_name="+")
+    answers = models.JSONField(help_text=_("Chosen choice index per check, in check order."))
+    score = models.PositiveSmallIntegerField()
+    total = models.PositiveSmallIntegerField()
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        indexes = [models.Index(fields=["assignment", "-submitted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.score}/{self.total}"
+
+    @property
+    def passed(self) -> bool:
+        return self.score == self.total

@@ -1,0 +1,167 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Module(models.Model):
+    """A reading module as editors work on it. Patients read its published ModuleVersion."""
+
+    class Topic(models.TextChoices):
+        IMMUNOTHERAPY = "immunotherapy", _("Immunotherapy")
+        VACCINATION_SAFETY = "vaccination-safety", _("Vaccination safety")
+        GENERAL = "general", _("General")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    topic = models.CharField(max_length=32, choices=Topic.choices, db_index=True)
+    summary = models.TextField(max_length=1000, blank=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    estimated_minutes = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
+    reading_grade = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    sources = models.JSONField(default=list, blank=True, help_text=_("Public sources, by name."))
+    last_reviewed = models.DateField(null=True, blank=True)
+    translation_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="translations"
+    )
+    current_version = models.ForeignKey(
+        "ModuleVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The version patients read now."),
+    )
+    has_unpublished_changes = models.BooleanField(default=True)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The clinician who reviewed the current draft."),
+    )
+    source_hash = models.CharField(max_length=64, blank=True, help_text=_("Set by load_library."))
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [models.Index(fields=["status", "language"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Section(models.Model):
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="sections")
+    position = models.PositiveSmallIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    body_markdown = models.TextField(max_length=20000)
+    reading_grade = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+
+    class Meta:
+        ordering = ["module", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "position"], name="section_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+class CheckQuestion(models.Model):
+    """A comprehension check (teach-back): 3-4 choices, one correct, an explanation."""
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="checks")
+    position = models.PositiveSmallIntegerField(default=1)
+    prompt = models.CharField(max_length=500)
+    choices = models.JSONField(default=list)
+    correct_index = models.PositiveSmallIntegerField()
+    explanation = models.TextField(max_length=1000)
+
+    class Meta:
+        ordering = ["module", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "position"], name="check_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.prompt
+
+    def clean(self):
+        if not isinstance(self.choices, list) or not 3 <= len(self.choices) <= 4:
+            raise ValidationError({"choices": _("Give 3 or 4 choices.")})
+        if not all(isinstance(choice, str) and choice.strip() for choice in self.choices):
+            raise ValidationError({"choices": _("Every choice needs some text.")})
+        if self.correct_index is not None and self.correct_index >= len(self.choices):
+            raise ValidationError({"correct_index": _("Pick the number of one of the choices.")})
+
+
+class ModuleVersion(models.Model):
+    """An immutable published snapshot: exactly what patients read and answered.
+
+    snapshot = {"title", "summary", "language", "topic", "estimated_minutes", "reading_grade",
+                "sources": [...], "last_reviewed",
+                "sections": [{"position", "title", "body_markdown", "html", "reading_grade"}],
+                "checks": [{"position", "prompt", "choices", "correct_index", "explanation"}]}
+    """
+
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    snapshot = models.JSONField()
+    section_count = models.PositiveSmallIntegerField()
+    content_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["module", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["module", "number"], name="version_unique_number"),
+            models.CheckConstraint(
+                condition=~Q(published_by=models.F("reviewed_by")),
+                name="version_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module_id} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("A published version never changes. Publish a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("A published version is kept for the record and cannot be deleted.")
+
+    @property
+    def sections(self) -> list[dict]:
+        return self.snapshot.get("sections", [])
+
+    @property
+    def checks(self) -> list[dict]:
+        return self.snapshot.get("checks", [])

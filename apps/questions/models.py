@@ -1,0 +1,86 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+QUESTION_MAX_LENGTH = 2000
+
+
+class Question(models.Model):
+    """A patient's question to their care team, maybe about a module and a section of it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for an answer")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="questions"
+    )
+    assignment = models.ForeignKey(
+        "assignments.Assignment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="questions",
+    )
+    module = models.ForeignKey(
+        "library.Module", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.ForeignKey(
+        "library.ModuleVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    section_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    section_title = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=QUESTION_MAX_LENGTH)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["patient", "status"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Question {self.pk}"
+
+
+class Reply(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="replies")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(max_length=QUESTION_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Reply {self.pk}"
+
+
+class QuestionEvent(models.Model):
+    """Who changed a question's status, and when. Nothing is ever deleted."""
+
+    class Action(models.TextChoices):
+        ASKED = "asked", _("Asked")
+        REPLIED = "replied", _("Replied")
+        CLOSED = "closed", _("Closed")
+        REOPENED = "reopened", _("Reopened")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=16, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.question_id}"

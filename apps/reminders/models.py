@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Notification(models.Model):
+    """One message to one person. The unique constraints make a second send impossible."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Reading due soon")
+        OVERDUE = "overdue", _("Reading overdue")
+        NOT_STARTED = "not_started", _("Reading not started")
+        REPLY = "reply", _("Reply to a question")
+        NEW_QUESTION = "new_question", _("New question from a patient")
+        DIGEST = "digest", _("Daily summary")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    assignment = models.ForeignKey(
+        "assignments.Assignment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
+    question = models.ForeignKey(
+        "questions.Question", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reply = models.ForeignKey(
+        "questions.Reply", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    digest_date = models.DateField(null=True, blank=True)
+    sequence = models.PositiveSmallIntegerField(default=0)
+    channel = models.CharField(max_length=16, default="email")
+    status = models.CharField(
+        max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "assignment", "sequence"],
+                condition=Q(assignment__isnull=False),
+                name="notification_once_per_assignment_step",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "reply", "recipient"],
+                condition=Q(reply__isnull=False),
+                name="notification_once_per_reply",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "question", "recipient"],
+                condition=Q(question__isnull=False, reply__isnull=True),
+                name="notification_once_per_question",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "recipient", "digest_date"],
+                condition=Q(digest_date__isnull=False),
+                name="notification_once_per_digest_day",
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id} ({self.status})"

@@ -1,0 +1,25 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.accounts import views as account_views
+
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Patient education portal: administration"
+admin.site.site_title = "Portal admin"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", account_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("", include("apps.accounts.urls")),
+    path("", include("apps.library.urls")),
+    path("", include("apps.assignments.urls")),
+    path("", include("apps.questions.urls")),
+    path("", include("apps.reminders.urls")),
+    path("", include("apps.audit.urls")),
+    path("", include("apps.api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

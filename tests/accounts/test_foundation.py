@@ -1,0 +1,76 @@
+import io
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from apps.accounts.models import CareTeamMembership, User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_and_broker(client):
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": True, "broker": True}
+
+
+def test_healthz_says_503_when_the_broker_is_down(client, monkeypatch):
+    from apps.accounts import views
+
+    monkeypatch.setattr(views, "_broker_reachable", lambda: False)
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response.json()["broker"] is False
+
+
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+    assert User.objects.filter(email__endswith="@example.com").count() == 6
+    clinician = User.objects.get(email="clinician@example.com")
+    assert set(
+        CareTeamMembership.objects.filter(clinician=clinician).values_list(
+            "patient__email", flat=True
+        )
+    ) == {"patient@example.com", "patient2@example.com"}
+    assert User.objects.get(email="patient3@example.com").care_team_links.get().clinician.email == (
+        "clinician2@example.com"
+    )
+    assert User.objects.get(email="patient@example.com").check_password("portal-demo-2026")
+
+
+def _run_manage(args, env_extra):
+    import os
+
+    dropped = {"SECRET_KEY", "DJANGO_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(env_extra)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_in_production():
+    result = _run_manage(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        {
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": "x" * 20 + "a-real-random-secret-key-for-the-check-0123456789",
+            "ALLOWED_HOSTS": "portal.example.org",
+            "DATABASE_URL": "sqlite:////tmp/portal-deploy-check.sqlite3",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _run_manage(
+        ["check"], {"DJANGO_ENV": "production", "ALLOWED_HOSTS": "portal.example.org"}
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr

@@ -1,0 +1,83 @@
+import os
+
+import pytest
+from django.conf import settings
+
+from tests.factories import (
+    AdminFactory,
+    CareTeamMembershipFactory,
+    ClinicianFactory,
+    PatientFactory,
+)
+
+
+def pytest_configure(config):
+    # Playwright's sync API runs an event loop; Django's async-safety check would
+    # otherwise refuse ORM calls made by live-server fixtures in the same thread.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def require_services():
+    """For tests that need the real PostgreSQL and Redis.
+
+    In CI (REQUIRE_SERVICES=1) a missing service fails the test; on a laptop it is skipped.
+    """
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL is not set")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
+        except redis.RedisError as error:
+            problems.append(f"Redis is not reachable: {error}")
+    if problems:
+        message = "; ".join(problems)
+        if settings.REQUIRE_SERVICES:
+            pytest.fail(f"required service missing: {message}")
+        pytest.skip(f"needs PostgreSQL and Redis: {message}")
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory(email="pat@example.org", name="Pat Patient")
+
+
+@pytest.fixture
+def other_patient(db):
+    return PatientFactory(email="other@example.org", name="Olive Other")
+
+
+@pytest.fixture
+def clinician(db, patient):
+    clinician = ClinicianFactory(email="doc@example.org", name="Dr Dana")
+    CareTeamMembershipFactory(clinician=clinician, patient=patient)
+    return clinician
+
+
+@pytest.fixture
+def other_clinician(db, other_patient):
+    clinician = ClinicianFactory(email="doc2@example.org", name="Dr Other")
+    CareTeamMembershipFactory(clinician=clinician, patient=other_patient)
+    return clinician
+
+
+@pytest.fixture
+def admin_user(db):
+    return AdminFactory(email="admin@example.org", name="Ada Admin")
+
+
+@pytest.fixture
+def patient_client(client, patient):
+    client.force_login(patient)
+    return client
+
+
+@pytest.fixture
+def clinician_client(client, clinician):
+    client.force_login(clinician)
+    return client

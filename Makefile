@@ -29,8 +29,8 @@ migrate: $(PY)
 ## make run: install what is missing, migrate, load the library and the demo accounts, then serve
 ## http://127.0.0.1:$(PORT) with a Celery worker and one beat (honcho, Procfile).
 run: install-dev messages migrate
-	$(PY) manage.py load_library
 	$(PY) manage.py seed_demo
+	$(PY) manage.py load_library
 	PORT=$(PORT) .venv/bin/honcho start -f Procfile
 
 ## make test: ruff, migrations up to date, the whole pytest suite (E2E in headless Chromium included).

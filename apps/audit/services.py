@@ -1,0 +1,40 @@
+"""Write to the audit trail. Call it wherever someone other than the patient views or changes
+that patient's information, on the web and in the API."""
+
+from apps.accounts.models import User
+
+from .models import AuditEvent
+
+
+def _client_ip(request) -> str | None:
+    if request is None:
+        return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def audit_log(
+    *,
+    actor: User,
+    action: str,
+    patient: User | int | None,
+    obj=None,
+    request=None,
+    channel: str = "web",
+) -> AuditEvent | None:
+    """Record `actor` doing `action` (e.g. "patient.view", "assignment.create") on `patient`.
+
+    A patient looking at their own information is not recorded: the trail is about access
+    by others. Returns the event, or None when nothing needed recording.
+    """
+    patient_id = patient.pk if isinstance(patient, User) else patient
+    if actor is not None and patient_id is not None and actor.pk == patient_id:
+        return None
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        subject_patient_id=patient_id,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        channel=channel,
+        ip=_client_ip(request),
+    )

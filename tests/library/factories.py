@@ -1,0 +1,113 @@
+"""Factories for modules and published versions.
+
+`PublishedModuleFactory` builds a module whose current version has a snapshot in the shape
+described on ModuleVersion, without going through the publishing service, so that other apps'
+tests don't depend on it.
+"""
+
+import hashlib
+import json
+
+import factory
+from factory.django import DjangoModelFactory
+
+from apps.library.models import CheckQuestion, Module, ModuleVersion, Section
+from tests.factories import AdminFactory, ClinicianFactory
+
+
+class ModuleFactory(DjangoModelFactory):
+    class Meta:
+        model = Module
+
+    slug = factory.Sequence(lambda n: f"module-{n}")
+    title = factory.Sequence(lambda n: f"Reading module {n}")
+    topic = Module.Topic.IMMUNOTHERAPY
+    summary = "What this module covers."
+    language = "en"
+    status = Module.Status.DRAFT
+    estimated_minutes = 5
+    sources = factory.LazyFunction(lambda: ["National Cancer Institute: Immunotherapy"])
+
+
+class SectionFactory(DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    module = factory.SubFactory(ModuleFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"Section {n}")
+    body_markdown = "Your immune system protects you from germs.\n\n- It can find some faulty cells."
+
+
+class CheckQuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = CheckQuestion
+
+    module = factory.SubFactory(ModuleFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    prompt = "What does your immune system do?"
+    choices = factory.LazyFunction(lambda: ["Digests food", "Fights germs", "Makes hair grow"])
+    correct_index = 1
+    explanation = "Your immune system fights germs."
+
+
+def build_snapshot(module: Module, sections: int = 3, checks: int = 2) -> dict:
+    return {
+        "title": module.title,
+        "summary": module.summary,
+        "language": module.language,
+        "topic": module.topic,
+        "estimated_minutes": module.estimated_minutes,
+        "reading_grade": 6.0,
+        "sources": list(module.sources),
+        "last_reviewed": "2026-11-01",
+        "sections": [
+            {
+                "position": i,
+                "title": f"{module.title}: part {i}",
+                "body_markdown": f"Plain words for part {i}.",
+                "html": f"<p>Plain words for part {i}.</p>",
+                "reading_grade": 6.0,
+            }
+            for i in range(1, sections + 1)
+        ],
+        "checks": [
+            {
+                "position": i,
+                "prompt": f"Question {i}?",
+                "choices": ["Choice A", "Choice B", "Choice C"],
+                "correct_index": i % 3,
+                "explanation": f"Because of reason {i}.",
+            }
+            for i in range(1, checks + 1)
+        ],
+    }
+
+
+def publish_version(module: Module, *, sections: int = 3, checks: int = 2, snapshot=None):
+    """Add a new published version to `module` and make it current."""
+    snapshot = snapshot or build_snapshot(module, sections=sections, checks=checks)
+    number = (module.versions.count() or 0) + 1
+    version = ModuleVersion.objects.create(
+        module=module,
+        number=number,
+        published_by=AdminFactory(),
+        reviewed_by=ClinicianFactory(),
+        snapshot=snapshot,
+        section_count=len(snapshot["sections"]),
+        content_hash=hashlib.sha256(json.dumps(snapshot, sort_keys=True).encode()).hexdigest(),
+    )
+    module.current_version = version
+    module.status = Module.Status.PUBLISHED
+    module.has_unpublished_changes = False
+    module.save(update_fields=["current_version", "status", "has_unpublished_changes"])
+    return version
+
+
+class PublishedModuleFactory(ModuleFactory):
+    status = Module.Status.PUBLISHED
+
+    @factory.post_generation
+    def version(obj, create, extracted, **kwargs):
+        if create:
+            publish_version(obj, **kwargs)

@@ -36,7 +36,9 @@ class SectionFactory(DjangoModelFactory):
     module = factory.SubFactory(ModuleFactory)
     position = factory.Sequence(lambda n: n + 1)
     title = factory.Sequence(lambda n: f"Section {n}")
-    body_markdown = "Your immune system protects you from germs.\n\n- It can find some faulty cells."
+    body_markdown = (
+        "Your immune system protects you from germs.\n\n- It can find some faulty cells."
+    )
 
 
 class CheckQuestionFactory(DjangoModelFactory):

@@ -44,5 +44,7 @@ lint: $(PY)
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
+## make bench: the performance benchmark on PostgreSQL (its own database, portal_bench) and Redis
+## (index 12): gunicorn + locust, reminder sweep, bulk assign; writes docs/performance.{md,json}.
 bench: install-dev messages
-	$(PY) -m bench.run
+	$(PY) manage.py run_bench

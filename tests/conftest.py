@@ -8,6 +8,7 @@ from tests.factories import (
     CareTeamMembershipFactory,
     ClinicianFactory,
     PatientFactory,
+    ensure_mfa,
 )
 
 
@@ -79,5 +80,6 @@ def patient_client(client, patient):
 
 @pytest.fixture
 def clinician_client(client, clinician):
+    ensure_mfa(clinician)
     client.force_login(clinician)
     return client

@@ -39,6 +39,23 @@ class AdminFactory(UserFactory):
     is_superuser = True
 
 
+def ensure_mfa(user) -> str | None:
+    """Turn on an authenticator app for `user`, as every clinician and admin must (issue 8).
+
+    Staff without it are sent to the set-up page by StaffMFARequiredMiddleware, so web tests
+    that log a staff member in call this first (the clinician_client fixture does). Returns
+    the TOTP secret, or None when the user already had an authenticator.
+    """
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        return None
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
 class CareTeamMembershipFactory(DjangoModelFactory):
     class Meta:
         model = CareTeamMembership

@@ -1,8 +1,13 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+"""API for people: who am I, and which patients may I see."""
+
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.api.roles import IsStaffRole, PortalViewMixin
+
+from . import selectors
 from .models import User
 
 
@@ -16,6 +21,77 @@ class MeSerializer(serializers.ModelSerializer):
 class MeView(APIView):
     """The logged-in person."""
 
-    @extend_schema(responses=MeSerializer, summary="Who am I", tags=["me"])
+    @extend_schema(
+        responses=MeSerializer,
+        summary="Who am I",
+        description=(
+            "The account the request is authenticated as: its role decides what the other "
+            "endpoints return. A good first call after logging in."
+        ),
+        tags=["me"],
+        examples=[
+            OpenApiExample(
+                "A patient",
+                value={
+                    "id": 12,
+                    "email": "patient@example.com",
+                    "name": "Pat Jones",
+                    "role": "patient",
+                    "timezone": "America/New_York",
+                    "preferred_language": "en",
+                    "text_size": "standard",
+                },
+                response_only=True,
+            )
+        ],
+    )
     def get(self, request):
         return Response(MeSerializer(request.user).data)
+
+
+class PatientSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = User
+        fields = ["id", "name", "email", "timezone", "preferred_language", "is_active"]
+        read_only_fields = fields
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="My patients",
+        description=(
+            "Clinicians: the patients in their care team. Admins: every patient. Patients "
+            "get 403. Use a patient's `id` as `patient` when assigning reading or filtering "
+            "assignments."
+        ),
+        tags=["patients"],
+        examples=[
+            OpenApiExample(
+                "A patient in the care team",
+                value={
+                    "id": 12,
+                    "name": "Pat Jones",
+                    "email": "patient@example.com",
+                    "timezone": "America/New_York",
+                    "preferred_language": "en",
+                    "is_active": True,
+                },
+                response_only=True,
+            )
+        ],
+    )
+)
+class PatientViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = PatientSerializer
+    action_roles = {"list": (IsStaffRole,)}
+    ordering_fields = ["name", "email", "id"]
+    ordering = ["name", "id"]
+    list_audit_action = "patient_list.view"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return User.objects.none()
+        return selectors.patient_list_for_user(user=self.request.user)
+
+    def list_patient_id(self, row) -> int:
+        return row.pk

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from .models import NotificationPreference, User
+from .models import User
 
 
 class InvitationForm(forms.Form):
@@ -66,12 +66,18 @@ class ProfileForm(forms.ModelForm):
         labels = {
             "name": _("Your name"),
             "timezone": _("Your time zone"),
-            "preferred_language": _("Language"),
+            "preferred_language": _("Language of the portal and your reading"),
             "text_size": _("Text size"),
         }
 
 
-class NotificationPreferenceForm(forms.ModelForm):
-    class Meta:
-        model = NotificationPreference
-        fields = ["due_soon", "overdue", "not_started", "reply", "new_question", "digest"]
+class TextSizeForm(forms.Form):
+    """The text-size buttons in the header: one choice, saved on the person's account."""
+
+    text_size = forms.ChoiceField(
+        choices=User.TextSize.choices,
+        error_messages={
+            "required": _("Choose one of the text sizes shown."),
+            "invalid_choice": _("Choose one of the text sizes shown."),
+        },
+    )

@@ -167,3 +167,21 @@ def user_deactivate(*, user: User) -> User:
     for session in UserSession.objects.filter(user=user):
         session.end()
     return user
+
+
+def user_set_text_size(*, user: User, text_size: str) -> User:
+    """Remember how large a person wants the text, on every device they use."""
+    if text_size not in User.TextSize.values:
+        raise ValidationError({"text_size": _("Choose one of the text sizes shown.")})
+    user.text_size = text_size
+    user.save(update_fields=["text_size"])
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """The UI language, and the language of the modules picked for this person."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError({"preferred_language": _("Choose one of the languages shown.")})
+    user.preferred_language = language
+    user.save(update_fields=["preferred_language"])
+    return user

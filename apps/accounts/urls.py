@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import security, views
 
 app_name = "accounts"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     ),
     path("invite/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("settings/", views.profile, name="profile"),
+    path("settings/text-size/", views.text_size, name="text_size"),
+    path("settings/language/", views.language, name="language"),
+    path("session/status/", security.session_status, name="session_status"),
+    path("session/keep-alive/", security.session_keep_alive, name="session_keep_alive"),
 ]

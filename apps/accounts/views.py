@@ -4,15 +4,19 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
-from . import selectors, services
-from .forms import InvitationForm, ProfileForm, SetPasswordForm
+from . import security, selectors, services
+from .forms import InvitationForm, ProfileForm, SetPasswordForm, TextSizeForm
 from .permissions import clinician_required
 
 
@@ -55,27 +59,38 @@ def _broker_reachable() -> bool:
         return False
 
 
+_INVITATION_RATE_LIMIT_MESSAGE = gettext_lazy(
+    "You have sent a lot of invitations in the last hour. To protect people from unwanted "
+    "email, please wait an hour and try again. The details you typed are still here."
+)
+
+
 @clinician_required
 def invitation_list(request):
     form = InvitationForm(request.POST or None)
+    rate_limited = False
     if request.method == "POST" and form.is_valid():
-        try:
-            invitation = services.invitation_create(
-                invited_by=request.user,
-                email=form.cleaned_data["email"],
-                name=form.cleaned_data["name"],
-            )
-        except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+        if security.invitation_rate_limit_exceeded(user=request.user):
+            rate_limited = True
+            form.add_error(None, _INVITATION_RATE_LIMIT_MESSAGE)
         else:
-            messages.success(
-                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
-            )
-            return redirect("accounts:invitation_list")
+            try:
+                invitation = services.invitation_create(
+                    invited_by=request.user,
+                    email=form.cleaned_data["email"],
+                    name=form.cleaned_data["name"],
+                )
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                )
+                return redirect("accounts:invitation_list")
     invitations = selectors.invitation_list_pending(user=request.user)
-    status = 400 if request.method == "POST" else 200
+    status = 429 if rate_limited else 400 if request.method == "POST" else 200
     return render(
         request,
         "accounts/invitation_list.html",
@@ -88,6 +103,9 @@ def invitation_list(request):
 @require_POST
 def invitation_resend(request, invitation_id):
     invitation = selectors.invitation_get_for_user(user=request.user, invitation_id=invitation_id)
+    if security.invitation_rate_limit_exceeded(user=request.user):
+        messages.error(request, _INVITATION_RATE_LIMIT_MESSAGE)
+        return redirect("accounts:invitation_list")
     services.invitation_resend(invitation=invitation)
     messages.success(request, _("A new link was sent to %(email)s.") % {"email": invitation.email})
     return redirect("accounts:invitation_list")
@@ -136,6 +154,8 @@ def profile(request):
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        # Say it in the language just chosen: the next page will be in that language.
+        translation.activate(request.user.preferred_language)
         messages.success(request, _("Your settings were saved."))
         return redirect(reverse("accounts:profile"))
     return render(
@@ -150,3 +170,44 @@ def _idle_minutes(user) -> int:
     if user.is_staff_role:
         return settings.SESSION_IDLE_MINUTES_STAFF
     return settings.SESSION_IDLE_MINUTES_PATIENT
+
+
+@login_required
+@require_POST
+def text_size(request):
+    """The text-size buttons: a plain form post that comes back to the same page.
+
+    static/js/text_size.js sends the same post in the background (so the reader keeps their
+    place) and gets an empty 204 answer; without JavaScript the page reloads at the new size.
+    """
+    form = TextSizeForm(request.POST)
+    in_background = request.headers.get("X-Requested-With") == "fetch"
+    if form.is_valid():
+        services.user_set_text_size(user=request.user, text_size=form.cleaned_data["text_size"])
+        if in_background:
+            return HttpResponse(status=204)
+    else:
+        message = form.errors["text_size"][0]
+        if in_background:
+            return JsonResponse({"text_size": [message]}, status=400)
+        messages.error(request, message)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("accounts:profile")
+    return redirect(back)
+
+
+@require_POST
+def language(request):
+    """The language switch in the footer.
+
+    A logged-in person's saved preference decides the language on every page
+    (UserLanguageMiddleware), so switching here saves it; Django's set_language then
+    remembers it for the browser too and goes back to the page.
+    """
+    chosen = request.POST.get("language", "")
+    if request.user.is_authenticated and chosen in dict(settings.LANGUAGES):
+        services.user_set_language(user=request.user, language=chosen)
+    return set_language(request)

@@ -1,14 +1,36 @@
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+"""The API's only wiring: the /api/v1/ router and the schema views. Serializers and viewsets
+live in the app they serve (apps/<app>/api.py)."""
 
-from apps.accounts.api import MeView
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import SimpleRouter
 
-router = DefaultRouter(trailing_slash=True)
+from apps.accounts.api import MeView, PatientViewSet
+from apps.assignments.api import AssignmentViewSet
+from apps.library.api import ModuleViewSet
+from apps.questions.api import QuestionViewSet
+
+from .views import not_found
+
+# SimpleRouter: no browsable root view and no format suffixes, only the documented paths.
+router = SimpleRouter(trailing_slash=True)
+router.register("modules", ModuleViewSet, basename="api-module")
+router.register("patients", PatientViewSet, basename="api-patient")
+router.register("assignments", AssignmentViewSet, basename="api-assignment")
+router.register("questions", QuestionViewSet, basename="api-question")
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
+    # Last: only addresses nothing above matched. Ending in "/" so that APPEND_SLASH still
+    # redirects /api/v1/me to /api/v1/me/.
+    re_path(r"^api/.*/$", not_found),
 ]

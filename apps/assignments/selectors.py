@@ -1,17 +1,560 @@
-"""Scoped reads of assignments, shared by the web views and the API."""
+"""Scoped reads of assignments, shared by the web views and the API.
 
-from django.db.models import QuerySet
+Nothing here takes a request: callers pass the user. Every lookup of one assignment or one
+patient goes through a `*_get_for_*` function that raises Http404 for anything outside the
+caller's scope, so nobody learns that it exists. List pages run a constant number of queries
+however many patients and assignments there are (see tests/assignments/test_query_counts.py).
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.http import Http404
+from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.selectors import patient_get_for_user, patient_list_for_user
+from apps.library.models import Module, ModuleVersion
+from apps.library.selectors import module_list_published
+from apps.questions.models import Question
 
-from .models import Assignment
+from .grading import MarkedAnswer, mark_answers
+from .models import Assignment, CheckAttempt, SectionProgress
+
+Status = Assignment.Status
+OPEN = Assignment.OPEN_STATUSES
+
+
+# --- Time zones -------------------------------------------------------------------------------
+
+
+def _zone(name: str) -> ZoneInfo:
+    # User.tzinfo already falls back to the default zone for a bad name.
+    return User(timezone=name).tzinfo
+
+
+def patient_today(*, patient: User, now: datetime | None = None) -> date:
+    """Today's date where the patient lives: due dates and "overdue" are about their calendar."""
+    return timezone.localdate(now or timezone.now(), timezone=patient.tzinfo)
+
+
+def local_today_expression(*, timezones: Iterable[str], field: str):
+    """Today's date in each row's patient time zone, as an SQL expression.
+
+    SQLite has no portable time-zone arithmetic, and a clinic's patients use only a handful of
+    zones, so we work out today's date for each zone in Python and map the zones with CASE.
+    `field` is the path to the patient's `timezone` column from the queried model.
+    """
+    now = timezone.now()
+    default_day = timezone.localdate(now, timezone=ZoneInfo(settings.DEFAULT_PATIENT_TIME_ZONE))
+    zones_by_day: dict[date, list[str]] = defaultdict(list)
+    for name in set(timezones):
+        zones_by_day[timezone.localdate(now, timezone=_zone(name))].append(name)
+    if not zones_by_day or set(zones_by_day) == {default_day}:
+        return Value(default_day, output_field=DateField())
+    whens = [
+        When(**{f"{field}__in": sorted(names)}, then=Value(day))
+        for day, names in sorted(zones_by_day.items())
+    ]
+    return Case(*whens, default=Value(default_day), output_field=DateField())
+
+
+def _timezones_of(patients: QuerySet[User]) -> list[str]:
+    return list(patients.order_by().values_list("timezone", flat=True).distinct())
+
+
+# --- Modules ----------------------------------------------------------------------------------
+
+
+def module_list_assignable() -> QuerySet[Module]:
+    """Published modules a clinician can assign: the library's own list (a current version
+    patients can read, not retired), without loading the versions' content."""
+    return module_list_published().select_related(None).order_by("title", "id")
+
+
+# --- Which module a patient reads -------------------------------------------------------------
+
+
+def _published_translations(language: str) -> QuerySet[Module]:
+    return (
+        Module.objects.published()
+        .filter(language=language)
+        .select_related("current_version")
+        .defer("current_version__snapshot")
+        .order_by("pk")
+    )
+
+
+def reading_module(*, assignment: Assignment, language: str | None = None) -> Module:
+    """The module a patient actually reads for an assignment.
+
+    A patient whose preferred language differs from the assigned module's reads its published
+    translation in that language when there is one (Module.translation_of), and the assigned
+    module otherwise. Progress, the check and completion all use this module's current
+    version, so the reading pages, the services and the API agree. `language` defaults to the
+    patient's; the answer is kept on the assignment for the rest of the request. A list can
+    prefetch the translations (see assignment_list_for_patient) to avoid a query per row.
+    """
+    cached = getattr(assignment, "_reading_module", None)
+    if cached is not None:
+        return cached
+    module = assignment.module
+    language = language or assignment.patient.preferred_language
+    chosen = module
+    if language and language != module.language:
+        prefetched = getattr(module, "published_translations", None)
+        if prefetched is not None:
+            candidates = [m for m in prefetched if m.language == language]
+        else:
+            candidates = list(
+                Module.objects.published()
+                .filter(translation_of=module, language=language)
+                .select_related("current_version")
+                .order_by("pk")[:1]
+            )
+        if candidates:
+            chosen = candidates[0]
+    assignment._reading_module = chosen
+    return chosen
+
+
+def reading_version(*, assignment: Assignment) -> ModuleVersion | None:
+    return reading_module(assignment=assignment).current_version
+
+
+# --- Patients' own assignments ----------------------------------------------------------------
 
 
 def assignment_list_for_patient(*, patient: User) -> QuerySet[Assignment]:
-    """What a patient sees: their own assignments, never cancelled ones."""
+    """What a patient sees: their own assignments of published content, never cancelled ones.
+
+    `sections_viewed` is annotated; the version's snapshot is deferred (a list needs only its
+    section count).
+    """
     return (
-        Assignment.objects.filter(patient=patient)
-        .exclude(status=Assignment.Status.CANCELLED)
-        .select_related("module", "module__current_version")
-        .order_by("status", "due_on", "-assigned_at")
+        Assignment.objects.filter(patient=patient, module__in=Module.objects.published())
+        .exclude(status=Status.CANCELLED)
+        .select_related("module", "module__current_version", "assigned_by")
+        .defer("module__current_version__snapshot")
+        .prefetch_related(
+            Prefetch(
+                "module__translations",
+                queryset=_published_translations(patient.preferred_language),
+                to_attr="published_translations",
+            )
+        )
+        .annotate(sections_viewed=Count("progress"))
+        .order_by("due_on", "-assigned_at", "-id")
     )
+
+
+def assignment_get_for_patient(*, patient: User, assignment_id) -> Assignment:
+    """One of the patient's own assignments with its current version loaded, or 404."""
+    try:
+        assignment = (
+            Assignment.objects.filter(patient=patient, module__in=Module.objects.published())
+            .exclude(status=Status.CANCELLED)
+            .select_related("module", "module__current_version")
+            .get(pk=int(assignment_id))
+        )
+    except (Assignment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such reading.") from None
+    assignment.patient = patient
+    return assignment
+
+
+def progress_positions(*, assignment: Assignment) -> set[int]:
+    """Positions of the sections the patient has opened."""
+    return set(
+        SectionProgress.objects.filter(assignment=assignment).values_list("position", flat=True)
+    )
+
+
+def resume_position(*, assignment: Assignment, viewed: set[int]) -> int | None:
+    """Where to pick up reading: the first section not opened yet (None when all were)."""
+    for section in reading_version(assignment=assignment).sections:
+        if section["position"] not in viewed:
+            return section["position"]
+    return None
+
+
+def latest_attempt(*, assignment: Assignment, version: ModuleVersion) -> CheckAttempt | None:
+    """The patient's most recent check answers for this version."""
+    return assignment.attempts.filter(version=version).order_by("-submitted_at", "-id").first()
+
+
+# --- Scoping for staff ------------------------------------------------------------------------
+
+
+def assignment_list_for_user(*, user: User) -> QuerySet[Assignment]:
+    """Assignments a user may see: a patient their own (not cancelled), a clinician their care
+    team's (cancelled included, it is history), an admin everyone's."""
+    if user.is_patient:
+        return assignment_list_for_patient(patient=user)
+    assignments = Assignment.objects.select_related("patient", "module", "assigned_by")
+    if user.is_portal_admin:
+        return assignments
+    if user.is_clinician:
+        return assignments.filter(patient__in=patient_list_for_user(user=user).values("pk"))
+    return assignments.none()
+
+
+def assignment_get_for_clinician(*, user: User, assignment_id) -> Assignment:
+    """One assignment of a patient in the user's care team (any status), or 404."""
+    if user.is_patient:
+        raise Http404("No such assignment.")
+    try:
+        return (
+            assignment_list_for_user(user=user)
+            .select_related("module__current_version", "completed_version")
+            .get(pk=int(assignment_id))
+        )
+    except (Assignment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such assignment.") from None
+
+
+# --- "My patients" ----------------------------------------------------------------------------
+
+DASHBOARD_FILTERS = ("overdue", "open_questions", "not_started")
+DASHBOARD_SORTS = ("name", "recent_activity", "least_activity", "overdue")
+
+
+def patient_dashboard_rows(
+    *,
+    user: User,
+    search: str = "",
+    filters: Iterable[str] = (),
+    sort: str = "name",
+) -> QuerySet[User]:
+    """The care team list, one row per patient, counted in one grouped query.
+
+    Annotations: assigned_count (not opened yet), in_progress_count, completed_count,
+    overdue_count (open and past the due date where the patient lives), failed_check_count,
+    last_activity, has_open_questions. Filters: "overdue", "open_questions", "not_started"
+    (something assigned and not opened yet). Paginate the result; the count is one more query.
+    """
+    patients = patient_list_for_user(user=user)
+    today = local_today_expression(timezones=_timezones_of(patients), field="timezone")
+    open_questions = Question.objects.filter(
+        patient=OuterRef("pk"), status=Question.Status.OPEN, withdrawn_at__isnull=True
+    )
+    rows = patients.annotate(
+        assigned_count=Count("assignments", filter=Q(assignments__status=Status.ASSIGNED)),
+        in_progress_count=Count("assignments", filter=Q(assignments__status=Status.IN_PROGRESS)),
+        completed_count=Count("assignments", filter=Q(assignments__status=Status.COMPLETED)),
+        overdue_count=Count(
+            "assignments",
+            filter=Q(assignments__status__in=OPEN, assignments__due_on__lt=today),
+        ),
+        failed_check_count=Count(
+            "assignments",
+            filter=Q(assignments__check_failed=True) & ~Q(assignments__status=Status.CANCELLED),
+        ),
+        last_activity=Max("assignments__last_activity_at"),
+        has_open_questions=Exists(open_questions),
+    )
+    search = search.strip()
+    if search:
+        rows = rows.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    filters = set(filters)
+    if "overdue" in filters:
+        rows = rows.filter(overdue_count__gt=0)
+    if "open_questions" in filters:
+        rows = rows.filter(has_open_questions=True)
+    if "not_started" in filters:
+        rows = rows.filter(assigned_count__gt=0)
+    ordering = {
+        "name": ["name", "id"],
+        "recent_activity": [F("last_activity").desc(nulls_last=True), "name", "id"],
+        "least_activity": [F("last_activity").asc(nulls_first=True), "name", "id"],
+        "overdue": ["-overdue_count", "name", "id"],
+    }
+    return rows.order_by(*ordering.get(sort, ordering["name"]))
+
+
+# --- The patient page -------------------------------------------------------------------------
+
+
+@dataclass
+class AssignmentSummary:
+    """One assignment as a clinician sees it on the patient page or a module's results."""
+
+    assignment: Assignment
+    sections_viewed: int
+    sections_total: int
+    is_overdue: bool
+    attempt_count: int = 0
+    latest_attempt: CheckAttempt | None = None
+    latest_answers: list[MarkedAnswer] = field(default_factory=list)
+    changed_since_completion: bool = False
+    can_request_reread: bool = False
+
+    @property
+    def missed(self) -> list[MarkedAnswer]:
+        return [answer for answer in self.latest_answers if not answer.is_correct]
+
+    @property
+    def version_read(self) -> ModuleVersion | None:
+        if self.assignment.status == Status.COMPLETED:
+            return self.assignment.completed_version
+        return self.assignment.module.current_version
+
+
+@dataclass
+class PatientDetail:
+    patient: User
+    today: date
+    summaries: list[AssignmentSummary]
+    open_question_count: int
+
+    @property
+    def open_summaries(self) -> list[AssignmentSummary]:
+        return [s for s in self.summaries if s.assignment.is_open]
+
+    @property
+    def completed_summaries(self) -> list[AssignmentSummary]:
+        return [s for s in self.summaries if s.assignment.status == Status.COMPLETED]
+
+    @property
+    def cancelled_summaries(self) -> list[AssignmentSummary]:
+        return [s for s in self.summaries if s.assignment.status == Status.CANCELLED]
+
+
+def _summaries_queryset() -> QuerySet[Assignment]:
+    return (
+        Assignment.objects.select_related(
+            "patient",
+            "module",
+            "module__current_version",
+            "completed_version__module__current_version",
+            "assigned_by",
+            "cancelled_by",
+        )
+        .defer(
+            "module__current_version__snapshot",
+            "completed_version__snapshot",
+            "completed_version__module__current_version__snapshot",
+        )
+        .annotate(sections_viewed=Count("progress"))
+        .prefetch_related(
+            Prefetch(
+                "attempts",
+                queryset=CheckAttempt.objects.select_related("version").order_by(
+                    "-submitted_at", "-id"
+                ),
+            )
+        )
+    )
+
+
+def _summarise(assignment: Assignment, *, today: date) -> AssignmentSummary:
+    current = assignment.module.current_version
+    completed = assignment.completed_version
+    version = completed if assignment.status == Status.COMPLETED else current
+    attempts = list(assignment.attempts.all())
+    latest = attempts[0] if attempts else None
+    # Changed since completion: the module that was read (maybe a translation of the assigned
+    # one) has a newer version with different content.
+    current_of_read = completed.module.current_version if completed is not None else None
+    changed = (
+        assignment.status == Status.COMPLETED
+        and current_of_read is not None
+        and current_of_read.pk != completed.pk
+        and current_of_read.content_hash != completed.content_hash
+    )
+    return AssignmentSummary(
+        assignment=assignment,
+        sections_viewed=assignment.sections_viewed,
+        sections_total=version.section_count if version is not None else 0,
+        is_overdue=assignment.is_open
+        and assignment.due_on is not None
+        and assignment.due_on < today,
+        attempt_count=len(attempts),
+        latest_attempt=latest,
+        latest_answers=(
+            mark_answers(checks=latest.version.checks, answers=latest.answers) if latest else []
+        ),
+        changed_since_completion=changed,
+    )
+
+
+def patient_detail(*, user: User, patient_id) -> PatientDetail:
+    """Everything the patient page shows, in a fixed number of queries (404 outside scope)."""
+    patient = patient_get_for_user(user=user, patient_id=patient_id)
+    today = patient_today(patient=patient)
+    assignments = _summaries_queryset().filter(patient=patient).order_by("-assigned_at", "-id")
+    summaries = [_summarise(assignment, today=today) for assignment in assignments]
+    open_modules = {s.assignment.module_id for s in summaries if s.assignment.is_open}
+    for summary in summaries:
+        # Offer "ask to re-read" once: not while a newer assignment of the module is open.
+        summary.can_request_reread = (
+            summary.changed_since_completion
+            and summary.assignment.module_id not in open_modules
+            and summary.assignment.module.status != Module.Status.RETIRED
+        )
+    open_question_count = Question.objects.filter(
+        patient=patient, status=Question.Status.OPEN, withdrawn_at__isnull=True
+    ).count()
+    return PatientDetail(
+        patient=patient,
+        today=today,
+        summaries=summaries,
+        open_question_count=open_question_count,
+    )
+
+
+# --- Module overview and results --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MissedQuestion:
+    prompt: str
+    missed: int
+    answered: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.missed / self.answered) if self.answered else 0
+
+
+@dataclass
+class ModuleOverviewRow:
+    module: Module
+    assigned: int = 0
+    in_progress: int = 0
+    completed: int = 0
+    overdue: int = 0
+    first_attempts: int = 0
+    most_missed: list[MissedQuestion] = field(default_factory=list)
+
+    @property
+    def completion_percent(self) -> int:
+        return round(100 * self.completed / self.assigned) if self.assigned else 0
+
+
+MOST_MISSED_SHOWN = 3
+
+
+def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
+    """Per module, among the user's patients: assigned, in progress, completed, overdue, and the
+    check questions most often missed.
+
+    "Missed" counts each assignment's first attempt only: later tries come after the patient
+    has seen the explanations, so first tries show where the content or the teaching fails.
+    Cancelled assignments are left out. Five queries whatever the numbers.
+    """
+    patients = patient_list_for_user(user=user)
+    today = local_today_expression(timezones=_timezones_of(patients), field="patient__timezone")
+    mine = Assignment.objects.filter(patient__in=patients.values("pk")).exclude(
+        status=Status.CANCELLED
+    )
+    counts = {
+        row["module_id"]: row
+        for row in mine.order_by()
+        .values("module_id")
+        .annotate(
+            assigned=Count("pk"),
+            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
+            completed=Count("pk", filter=Q(status=Status.COMPLETED)),
+            overdue=Count("pk", filter=Q(status__in=OPEN, due_on__lt=today)),
+        )
+    }
+    modules = (
+        (Module.objects.published() | Module.objects.filter(pk__in=list(counts)))
+        .only("pk", "title", "slug", "topic", "status", "language")
+        .order_by("title", "id")
+    )
+    rows = {module.pk: ModuleOverviewRow(module=module) for module in modules}
+    for module_id, row in counts.items():
+        overview = rows[module_id]
+        overview.assigned = row["assigned"]
+        overview.in_progress = row["in_progress"]
+        overview.completed = row["completed"]
+        overview.overdue = row["overdue"]
+
+    first_attempt = CheckAttempt.objects.filter(assignment=OuterRef("assignment")).order_by(
+        "submitted_at", "id"
+    )
+    attempts = list(
+        CheckAttempt.objects.filter(assignment__in=mine.values("pk"))
+        .filter(pk=Subquery(first_attempt.values("pk")[:1]))
+        .values_list("assignment__module_id", "version_id", "answers")
+    )
+    checks_by_version = dict(
+        ModuleVersion.objects.filter(pk__in={version_id for _, version_id, _ in attempts})
+        .order_by()
+        .values_list("pk", "snapshot__checks")
+    )
+    missed: dict[int, Counter] = defaultdict(Counter)
+    answered: dict[int, Counter] = defaultdict(Counter)
+    for module_id, version_id, answers in attempts:
+        rows[module_id].first_attempts += 1
+        # Questions are matched by their wording, so a re-publish that keeps a question
+        # adds up its answers across versions.
+        for answer in mark_answers(checks=checks_by_version.get(version_id) or [], answers=answers):
+            answered[module_id][answer.prompt] += 1
+            if not answer.is_correct:
+                missed[module_id][answer.prompt] += 1
+    for module_id, counter in missed.items():
+        rows[module_id].most_missed = [
+            MissedQuestion(prompt=prompt, missed=count, answered=answered[module_id][prompt])
+            for prompt, count in counter.most_common(MOST_MISSED_SHOWN)
+        ]
+    return list(rows.values())
+
+
+@dataclass
+class ModuleResults:
+    module: Module
+    summaries: list[AssignmentSummary]
+
+
+def module_get_with_versions(*, module_id) -> Module:
+    """A module that has been published at some time (what clinicians can report on), or 404."""
+    try:
+        return Module.objects.exclude(current_version=None).get(pk=int(module_id))
+    except (Module.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such module.") from None
+
+
+def module_results_for_clinician(*, user: User, module_id) -> ModuleResults:
+    """Each of the user's patients' assignments of one module, with their latest check answers.
+
+    Cancelled assignments are left out; a patient may appear twice (a finished assignment and
+    a re-read).
+    """
+    module = module_get_with_versions(module_id=module_id)
+    patients = patient_list_for_user(user=user)
+    today_by_zone: dict[str, date] = {}
+    assignments = (
+        _summaries_queryset()
+        .filter(module=module, patient__in=patients.values("pk"))
+        .exclude(status=Status.CANCELLED)
+        .order_by("patient__name", "patient_id", "-assigned_at", "-id")
+    )
+    summaries = []
+    for assignment in assignments:
+        zone = assignment.patient.timezone
+        if zone not in today_by_zone:
+            today_by_zone[zone] = patient_today(patient=assignment.patient)
+        summaries.append(_summarise(assignment, today=today_by_zone[zone]))
+    return ModuleResults(module=module, summaries=summaries)

@@ -1,18 +1,482 @@
-from django.shortcuts import render
+"""Web pages for reading (patients) and for assigning and following up (clinicians).
 
-from apps.accounts import selectors as account_selectors
+Views stay thin: check the role, call one selector or service, render. Every lookup goes
+through a scoped selector, so another patient's reading or another team's patient is a 404.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
 from apps.accounts.permissions import clinician_required, patient_required
+from apps.audit.services import audit_log
+from apps.questions import selectors as question_selectors
+from apps.reminders import selectors as reminder_selectors
 
-from . import selectors
+from . import exports, selectors, services
+from .charts import completion_chart
+from .forms import AssignForm, CheckForm, DashboardForm
+from .grading import mark_answers
+from .models import Assignment
+
+PATIENTS_PER_PAGE = 25
+
+
+def _is_htmx_partial(request) -> bool:
+    """htmx asked for the swappable part only (not when it restores history after Back)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            for message in errors:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in error.messages:
+            form.add_error(None, message)
+
+
+# --- Patient ----------------------------------------------------------------------------------
 
 
 @patient_required
 def my_reading(request):
-    assignments = selectors.assignment_list_for_patient(patient=request.user)
-    return render(request, "assignments/my_reading.html", {"assignments": assignments})
+    assignments = list(selectors.assignment_list_for_patient(patient=request.user))
+    today = selectors.patient_today(patient=request.user)
+    finished_modules = {a.module_id for a in assignments if a.status == Assignment.Status.COMPLETED}
+    for assignment in assignments:
+        # What the patient will read: the assigned module or its translation in their language.
+        assignment.reading = selectors.reading_module(
+            assignment=assignment, language=request.user.preferred_language
+        )
+        assignment.is_overdue = (
+            assignment.is_open and assignment.due_on is not None and assignment.due_on < today
+        )
+        assignment.is_reread = assignment.is_open and assignment.module_id in finished_modules
+    groups = {
+        status: [a for a in assignments if a.status == status]
+        for status in (
+            Assignment.Status.ASSIGNED,
+            Assignment.Status.IN_PROGRESS,
+            Assignment.Status.COMPLETED,
+        )
+    }
+    groups[Assignment.Status.COMPLETED].sort(key=lambda a: a.completed_at, reverse=True)
+    return render(
+        request,
+        "assignments/my_reading.html",
+        {
+            "new": groups[Assignment.Status.ASSIGNED],
+            "in_progress": groups[Assignment.Status.IN_PROGRESS],
+            "done": groups[Assignment.Status.COMPLETED],
+            "today": today,
+            "answered_questions": question_selectors.question_list_answered_for_patient(
+                patient=request.user
+            ).select_related("module")[:10],
+        },
+    )
+
+
+@patient_required
+def reading_start(request, assignment_id):
+    """Resume where the patient left off: the first section not opened yet."""
+    assignment = selectors.assignment_get_for_patient(
+        patient=request.user, assignment_id=assignment_id
+    )
+    viewed = selectors.progress_positions(assignment=assignment)
+    position = selectors.resume_position(assignment=assignment, viewed=viewed)
+    if position is None:
+        if assignment.is_open:
+            return redirect("assignments:reading_check", assignment_id=assignment.pk)
+        sections = selectors.reading_version(assignment=assignment).sections
+        if not sections:
+            return redirect("assignments:reading_check", assignment_id=assignment.pk)
+        position = sections[0]["position"]
+    return redirect("assignments:reading_section", assignment_id=assignment.pk, position=position)
+
+
+@patient_required
+def reading_section(request, assignment_id, position):
+    """One section at a time. Opening it records progress; with htmx only the panel swaps."""
+    assignment = selectors.assignment_get_for_patient(
+        patient=request.user, assignment_id=assignment_id
+    )
+    module = selectors.reading_module(assignment=assignment)
+    version = module.current_version
+    sections = version.sections
+    index = next((i for i, s in enumerate(sections) if s["position"] == position), None)
+    if index is None:
+        raise Http404("No such section.")
+    services.progress_record(assignment=assignment, position=position)
+    viewed = selectors.progress_positions(assignment=assignment)
+    context = {
+        "assignment": assignment,
+        "module": module,
+        "version": version,
+        "section": sections[index],
+        "number": index + 1,
+        "count": len(sections),
+        "contents": [
+            {**section, "viewed": section["position"] in viewed, "current": i == index}
+            for i, section in enumerate(sections)
+        ],
+        "previous": sections[index - 1] if index > 0 else None,
+        "next": sections[index + 1] if index + 1 < len(sections) else None,
+        "viewed_count": sum(1 for s in sections if s["position"] in viewed),
+        "has_checks": bool(version.checks),
+    }
+    template = (
+        "assignments/_reading_panel.html"
+        if _is_htmx_partial(request)
+        else "assignments/reading_section.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@patient_required
+def reading_all(request, assignment_id):
+    """The whole module on one long page, with a contents list. Counts every section as read."""
+    assignment = selectors.assignment_get_for_patient(
+        patient=request.user, assignment_id=assignment_id
+    )
+    services.progress_record_all(assignment=assignment)
+    module = selectors.reading_module(assignment=assignment)
+    version = module.current_version
+    return render(
+        request,
+        "assignments/reading_all.html",
+        {
+            "assignment": assignment,
+            "module": module,
+            "version": version,
+            "sections": version.sections,
+            "has_checks": bool(version.checks),
+        },
+    )
+
+
+@patient_required
+def reading_print(request, assignment_id):
+    """The whole module, laid out for paper (static/css/print.css hides the page furniture)."""
+    assignment = selectors.assignment_get_for_patient(
+        patient=request.user, assignment_id=assignment_id
+    )
+    module = selectors.reading_module(assignment=assignment)
+    version = module.current_version
+    return render(
+        request,
+        "assignments/reading_print.html",
+        {
+            "assignment": assignment,
+            "module": module,
+            "version": version,
+            "sections": version.sections,
+        },
+    )
+
+
+@patient_required
+def reading_check(request, assignment_id):
+    """The comprehension check, its marked answers, and "I have read and understood this"."""
+    assignment = selectors.assignment_get_for_patient(
+        patient=request.user, assignment_id=assignment_id
+    )
+    module = selectors.reading_module(assignment=assignment)
+    version = module.current_version
+    checks = version.checks
+    form = CheckForm(request.POST or None, checks=checks)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.check_submit(assignment=assignment, answers=form.answers())
+            except ValidationError as error:
+                _apply_errors(form, error)
+                status = 400
+            else:
+                # Post/redirect/get: refreshing the results page does not submit again.
+                return redirect(
+                    reverse("assignments:reading_check", kwargs={"assignment_id": assignment.pk})
+                    + "#results"
+                )
+        else:
+            status = 400
+    attempt = selectors.latest_attempt(assignment=assignment, version=version)
+    marked = mark_answers(checks=checks, answers=attempt.answers) if attempt is not None else []
+    viewed = selectors.progress_positions(assignment=assignment)
+    show_form = (
+        assignment.is_open
+        and bool(checks)
+        and (attempt is None or request.GET.get("again") == "1" or request.method == "POST")
+    )
+    return render(
+        request,
+        "assignments/reading_check.html",
+        {
+            "assignment": assignment,
+            "module": module,
+            "version": version,
+            "form": form,
+            "fields": [(check, form[CheckForm.field_name(check)]) for check in checks],
+            "show_form": show_form,
+            "attempt": attempt,
+            "marked": marked,
+            "unread": [s for s in version.sections if s["position"] not in viewed],
+            "last_position": version.sections[-1]["position"] if version.sections else None,
+        },
+        status=status,
+    )
+
+
+@patient_required
+@require_POST
+def reading_complete(request, assignment_id):
+    assignment = selectors.assignment_get_for_patient(
+        patient=request.user, assignment_id=assignment_id
+    )
+    try:
+        assignment = services.assignment_complete(assignment=assignment)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("assignments:reading_check", assignment_id=assignment.pk)
+    # The check page of a finished reading is its confirmation page.
+    return redirect("assignments:reading_check", assignment_id=assignment.pk)
+
+
+# --- Clinician --------------------------------------------------------------------------------
+
+
+def _dashboard_rows(request):
+    form = DashboardForm(request.GET or None)
+    search, show, sort = form.values()
+    rows = selectors.patient_dashboard_rows(
+        user=request.user, search=search, filters=show, sort=sort
+    )
+    return form, rows
 
 
 @clinician_required
 def my_patients(request):
-    patients = account_selectors.patient_list_for_user(user=request.user).order_by("name")
-    return render(request, "assignments/my_patients.html", {"patients": patients})
+    form, rows = _dashboard_rows(request)
+    search, show, _sort = form.values()
+    page = Paginator(rows, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    patients = list(page.object_list)
+    services.audit_patients_seen(
+        actor=request.user,
+        action="patient_list.view",
+        patient_ids=[patient.pk for patient in patients],
+        request=request,
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "assignments/my_patients.html",
+        {
+            "form": form,
+            "page": page,
+            "patients": patients,
+            "query": query.urlencode(),
+            "filtered": bool(search or show),
+        },
+    )
+
+
+@clinician_required
+def patients_export(request):
+    """The patient list as CSV, with the same search and filters as the page (all pages)."""
+    _form, rows = _dashboard_rows(request)
+    patients = list(rows)
+    services.audit_patients_seen(
+        actor=request.user,
+        action="patient_list.export",
+        patient_ids=[patient.pk for patient in patients],
+        request=request,
+    )
+    header, lines = exports.patient_rows(patients, zone=request.user.tzinfo)
+    filename = f"my-patients-{timezone.localdate(timezone=request.user.tzinfo).isoformat()}.csv"
+    return exports.csv_response(filename=filename, header=header, rows=lines)
+
+
+@clinician_required
+def patient_detail(request, patient_id):
+    detail = selectors.patient_detail(user=request.user, patient_id=patient_id)
+    audit_log(
+        actor=request.user,
+        action="patient.view",
+        patient=detail.patient,
+        request=request,
+        channel="web",
+    )
+    notifications = reminder_selectors.notification_list_for_patient(patient=detail.patient)
+    return render(
+        request,
+        "assignments/patient_detail.html",
+        {"detail": detail, "notifications": notifications},
+    )
+
+
+@clinician_required
+def assign(request):
+    """Assign one or many readings to one or many patients, with an optional date and note."""
+    if request.method == "POST":
+        form = AssignForm(request.POST, user=request.user)
+    else:
+        form = AssignForm(
+            user=request.user,
+            initial={
+                "patients": request.GET.getlist("patient"),
+                "modules": request.GET.getlist("module"),
+            },
+        )
+    if request.method == "POST" and form.is_valid():
+        patients = list(form.cleaned_data["patients"])
+        try:
+            result = services.assignment_create_bulk(
+                assigned_by=request.user,
+                patient_ids=[patient.pk for patient in patients],
+                module_ids=[module.pk for module in form.cleaned_data["modules"]],
+                due_on=form.cleaned_data["due_on"],
+                note=form.cleaned_data["note"],
+                request=request,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            _report_bulk_result(request, result)
+            if len(patients) == 1:
+                return redirect("assignments:patient_detail", patient_id=patients[0].pk)
+            return redirect("assignments:my_patients")
+    return render(
+        request,
+        "assignments/assign.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _report_bulk_result(request, result: services.BulkAssignResult) -> None:
+    if result.created:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d reading was assigned.",
+                "%(count)d readings were assigned.",
+                len(result.created),
+            )
+            % {"count": len(result.created)},
+        )
+    if result.skipped:
+        shown = result.skipped[:10]
+        pairs = "; ".join(f"{a.patient.name}: {a.module.title}" for a in shown)
+        more = len(result.skipped) - len(shown)
+        message = ngettext(
+            "%(count)d was already open and was not assigned again (%(pairs)s).",
+            "%(count)d were already open and were not assigned again (%(pairs)s).",
+            len(result.skipped),
+        ) % {"count": len(result.skipped), "pairs": pairs}
+        if more:
+            message += " " + _("And %(more)d more.") % {"more": more}
+        messages.info(request, message)
+
+
+@clinician_required
+def assignment_cancel(request, assignment_id):
+    """Ask to confirm, then cancel. The patient no longer sees it; the record stays."""
+    assignment = selectors.assignment_get_for_clinician(
+        user=request.user, assignment_id=assignment_id
+    )
+    if request.method == "POST":
+        try:
+            services.assignment_cancel(
+                assignment=assignment, cancelled_by=request.user, request=request
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request,
+                _("“%(title)s” was cancelled for %(name)s.")
+                % {"title": assignment.module.title, "name": assignment.patient.name},
+            )
+        return redirect("assignments:patient_detail", patient_id=assignment.patient_id)
+    if not assignment.is_open:
+        messages.error(request, _("Only reading that is still open can be cancelled."))
+        return redirect("assignments:patient_detail", patient_id=assignment.patient_id)
+    return render(request, "assignments/assignment_cancel.html", {"assignment": assignment})
+
+
+@clinician_required
+@require_POST
+def assignment_reread(request, assignment_id):
+    assignment = selectors.assignment_get_for_clinician(
+        user=request.user, assignment_id=assignment_id
+    )
+    try:
+        services.assignment_request_reread(
+            assignment=assignment, requested_by=request.user, request=request
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("%(name)s was asked to read the updated “%(title)s”. It is on their list as new.")
+            % {"name": assignment.patient.name, "title": assignment.module.title},
+        )
+    return redirect("assignments:patient_detail", patient_id=assignment.patient_id)
+
+
+@clinician_required
+def module_overview(request):
+    rows = selectors.module_overview_for_clinician(user=request.user)
+    return render(
+        request,
+        "assignments/module_overview.html",
+        {"rows": rows, "chart": completion_chart(rows)},
+    )
+
+
+@clinician_required
+def module_results(request, module_id):
+    results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
+    services.audit_patients_seen(
+        actor=request.user,
+        action="module_results.view",
+        patient_ids=[s.assignment.patient_id for s in results.summaries],
+        obj=results.module,
+        request=request,
+    )
+    return render(request, "assignments/module_results.html", {"results": results})
+
+
+@clinician_required
+def module_results_export(request, module_id):
+    results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
+    services.audit_patients_seen(
+        actor=request.user,
+        action="module_results.export",
+        patient_ids=[s.assignment.patient_id for s in results.summaries],
+        obj=results.module,
+        request=request,
+    )
+    header, lines = exports.module_result_rows(results.summaries, zone=request.user.tzinfo)
+    filename = f"{results.module.slug}-results-{timezone.localdate().isoformat()}.csv"
+    return exports.csv_response(filename=filename, header=header, rows=lines)

@@ -1,6 +1,8 @@
 """Write to the audit trail. Call it wherever someone other than the patient views or changes
 that patient's information, on the web and in the API."""
 
+from collections.abc import Iterable
+
 from apps.accounts.models import User
 
 from .models import AuditEvent
@@ -38,3 +40,38 @@ def audit_log(
         channel=channel,
         ip=_client_ip(request),
     )
+
+
+def audit_log_many(
+    *,
+    actor: User,
+    action: str,
+    entries: Iterable[tuple[int, object | None]],
+    request=None,
+    channel: str = "web",
+) -> None:
+    """Record many (patient id, object) views or changes by one actor in a single INSERT.
+
+    The same rows audit_log writes, for lists, exports and bulk actions: seeing or assigning
+    to a thousand patients must not cost a thousand queries. The actor's own rows are skipped.
+    """
+    ip = _client_ip(request)
+    seen = set()
+    events = []
+    for patient_id, obj in entries:
+        key = (patient_id, obj.pk if obj is not None else None)
+        if patient_id == actor.pk or key in seen:
+            continue
+        seen.add(key)
+        events.append(
+            AuditEvent(
+                actor=actor,
+                action=action,
+                subject_patient_id=patient_id,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                channel=channel,
+                ip=ip,
+            )
+        )
+    AuditEvent.objects.bulk_create(events)

@@ -6,6 +6,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from . import rendering
+
+
+class ModuleQuerySet(models.QuerySet):
+    def published(self):
+        """Modules patients can read: they have a current version and are not retired.
+
+        Status alone is not enough: editing a published module puts it back to draft while
+        patients keep reading its current version. This is the only place that rule lives.
+        """
+        return self.filter(current_version__isnull=False).exclude(status=Module.Status.RETIRED)
+
 
 class Module(models.Model):
     """A reading module as editors work on it. Patients read its published ModuleVersion."""
@@ -62,12 +74,29 @@ class Module(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ModuleQuerySet.as_manager()
+
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(fields=["status", "language"])]
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if self.pk is not None and (update_fields is None or "reading_grade" in update_fields):
+            self.reading_grade = self.compute_reading_grade()
+        super().save(*args, **kwargs)
+
+    def compute_reading_grade(self):
+        """Grade of all sections read in order (None before the module has any text)."""
+        bodies = self.sections.order_by("position").values_list("body_markdown", flat=True)
+        return rendering.combined_reading_grade(bodies, language=self.language)
+
+    def refresh_reading_grade(self) -> None:
+        self.reading_grade = self.compute_reading_grade()
+        Module.objects.filter(pk=self.pk).update(reading_grade=self.reading_grade)
 
 
 class Section(models.Model):
@@ -85,6 +114,18 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.reading_grade = rendering.markdown_reading_grade(
+            self.body_markdown, language=self.module.language
+        )
+        super().save(*args, **kwargs)
+        self.module.refresh_reading_grade()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        self.module.refresh_reading_grade()
+        return result
 
 
 class CheckQuestion(models.Model):

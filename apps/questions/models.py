@@ -38,6 +38,10 @@ class Question(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_activity_at = models.DateTimeField(default=timezone.now)
+    # When the patient's oldest message without a care-team answer was sent; empty while
+    # nothing waits. A follow-up from the patient does not move a question down the inbox,
+    # and a reopened question waits from the moment it was reopened.
+    waiting_since = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -45,6 +49,13 @@ class Question(models.Model):
         indexes = [
             models.Index(fields=["patient", "status"]),
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "waiting_since"], name="question_status_waiting"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "answered", "closed"]),
+                name="question_status_valid",
+            ),
         ]
 
     def __str__(self) -> str:

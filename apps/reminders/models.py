@@ -20,6 +20,19 @@ class Notification(models.Model):
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent")
+
+    class SkipReason(models.TextChoices):
+        """Why a queued message was not sent when its time came. Checked again at delivery."""
+
+        INACTIVE_ACCOUNT = "inactive_account", _("The account is no longer active")
+        OPTED_OUT = "opted_out", _("The person turned these emails off")
+        ASSIGNMENT_COMPLETED = "assignment_completed", _("The reading was finished")
+        ASSIGNMENT_CANCELLED = "assignment_cancelled", _("The reading was cancelled")
+        ALREADY_STARTED = "already_started", _("The reading was started")
+        NO_LONGER_DUE = "no_longer_due", _("The due date changed")
+        QUESTION_WITHDRAWN = "question_withdrawn", _("The question was withdrawn")
+        NOTHING_TO_REPORT = "nothing_to_report", _("Nothing to report")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
@@ -46,7 +59,14 @@ class Notification(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # Quiet hours defer a message: it waits, queued, until this moment.
+    send_after = models.DateTimeField(default=timezone.now)
+    # When a delivery task was last queued for this row; the dispatcher queues it again if
+    # that task was lost (broker restart, worker killed) and the row is still queued.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    skip_reason = models.CharField(max_length=32, choices=SkipReason.choices, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -73,7 +93,14 @@ class Notification(models.Model):
                 name="notification_once_per_digest_day",
             ),
         ]
-        indexes = [models.Index(fields=["recipient", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"]),
+            models.Index(
+                fields=["send_after", "id"],
+                condition=Q(status="queued"),
+                name="notification_queued_due",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id} ({self.status})"

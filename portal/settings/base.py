@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "apps.accounts",
     "apps.library",
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "apps.reminders",
     "apps.audit",
     "apps.api",
+    "apps.bench",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +71,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "apps.accounts.middleware.RequestBodyLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -76,7 +79,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "apps.accounts.middleware.SessionIdleTimeoutMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "apps.accounts.middleware.StaffMFARequiredMiddleware",
+    "apps.accounts.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -94,6 +100,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.accounts.context_processors.portal",
+                "apps.accounts.security.session_timeout",
+                "apps.questions.context_processors.questions",
             ],
         },
     },
@@ -157,6 +165,8 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Tell people by email when their password or two-step verification changes (ASVS 2.2.3).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -167,6 +177,10 @@ ACCOUNT_RATE_LIMITS = {
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Patient education portal")
+# Authenticator secrets are encrypted in the database (apps.accounts.security.PortalMFAAdapter).
+# Fernet keys, newest first; unset derives one from SECRET_KEY (see docs/security.md on rotation).
+MFA_ADAPTER = "apps.accounts.security.PortalMFAAdapter"
+MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
 HEADLESS_CLIENTS = ["app"]
 HEADLESS_ONLY = False
 USERSESSIONS_TRACK_ACTIVITY = True
@@ -228,8 +242,12 @@ PORTAL_NAME = env.str("PORTAL_NAME", default="Patient education portal")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 CARE_TEAM_PHONE = env.str("CARE_TEAM_PHONE", default="555-0100")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# Invitations (and resends) one clinician may send: (count, seconds).
+INVITATION_RATE_LIMIT = (env.int("INVITATION_RATE_LIMIT_PER_HOUR", default=20), 3600)
 # Development only: lets the demo staff accounts skip MFA enrolment.
 MFA_RELAX_FOR_DEMO = env.bool("MFA_RELAX_FOR_DEMO", default=not IS_PRODUCTION) and not IS_PRODUCTION
+# `make bench` only: routes the benchmark's floor endpoints (apps/bench). Never in production.
+BENCHMARK_FLOOR_ENABLED = env.bool("BENCHMARK_FLOOR_ENABLED", default=False) and not IS_PRODUCTION
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
 if REDIS_URL:
@@ -258,16 +276,25 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "allauth.headless.contrib.rest_framework.authentication.XSessionTokenAuthentication",
+        "apps.api.authentication.SessionTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.api.permissions.StaffMFARequired",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.PortalAutoSchema",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON only: DRF's browsable pages need inline scripts, which the CSP forbids.
+    # People explore the API in Swagger UI at /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PortalPagination",
     "DEFAULT_FILTER_BACKENDS": [
+        "apps.api.filters.KnownQueryParameters",
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "apps.api.filters.StrictOrderingFilter",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"writes": env.str("API_WRITE_RATE", default="120/min")},
     "EXCEPTION_HANDLER": "apps.api.exceptions.portal_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -277,12 +304,32 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Everything a patient or clinician can do on the web. Log in with "
         "`POST /_allauth/app/v1/auth/login` and send the returned session token as "
-        "`X-Session-Token`, or use a browser session with CSRF."
+        "`X-Session-Token`, or use a browser session with CSRF. Errors are "
+        '`{"detail": "..."}`, or messages per field for a 400; lists are paged '
+        "(`page`, `page_size` up to 100) and refuse query parameters they do not know. "
+        "A tour with curl examples: docs/api.md."
     ),
+    "TAGS": [
+        {"name": "me", "description": "The logged-in account."},
+        {"name": "modules", "description": "Published reading modules."},
+        {"name": "patients", "description": "A clinician's care team (staff only)."},
+        {"name": "assignments", "description": "Reading given to a patient, and its progress."},
+        {"name": "questions", "description": "Questions between a patient and their care team."},
+    ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI from the installed sidecar package, its start-up script as a separate file:
+    # the Content-Security-Policy allows no CDN and no inline script.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
+    "ENUM_NAME_OVERRIDES": {
+        "AssignmentStatusEnum": "apps.assignments.models.Assignment.Status",
+        "QuestionStatusEnum": "apps.questions.models.Question.Status",
+        "LanguageEnum": "portal.settings.base.LANGUAGES",
+    },
 }
 
 # Security headers (django-csp 4): no inline scripts anywhere.

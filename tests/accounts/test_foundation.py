@@ -74,3 +74,11 @@ def test_production_refuses_to_start_without_a_secret_key():
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_demo_clinicians_may_view_but_not_change_the_library():
+    call_command("seed_demo", stdout=io.StringIO())
+    clinician = User.objects.get(email="clinician@example.com")
+    assert clinician.has_perm("library.view_module")
+    assert clinician.has_perm("library.view_moduleversion")
+    assert not clinician.has_perm("library.change_module")

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, ensure_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -17,14 +17,36 @@ def test_patient_logs_in_with_email_and_lands_on_my_reading(client, patient):
     assert "Pat Patient" in home.content.decode()
 
 
-def test_clinician_lands_on_my_patients(client, clinician):
-    client.post(reverse("account_login"), {"login": clinician.email, "password": TEST_PASSWORD})
+def _log_in_with_code(client, user):
+    """Staff log in with their password, then a code from their authenticator app."""
+    from allauth.mfa.totp.internal.auth import (
+        format_hotp_value,
+        hotp_value,
+        yield_hotp_counters_from_time,
+    )
+
+    secret = ensure_mfa(user)
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": TEST_PASSWORD}
+    )
+    assert response.url == reverse("mfa_authenticate")
+    for counter in yield_hotp_counters_from_time():
+        response = client.post(
+            reverse("mfa_authenticate"), {"code": format_hotp_value(hotp_value(secret, counter))}
+        )
+        if response.status_code == 302:
+            return response
+    raise AssertionError("the authenticator code was refused")
+
+
+def test_clinician_lands_on_my_patients_after_the_second_step(client, clinician):
+    _log_in_with_code(client, clinician)
     response = client.get(reverse("home"), follow=True)
     assert response.redirect_chain[-1][0] == reverse("assignments:my_patients")
 
 
-def test_admin_lands_on_the_admin(client, admin_user):
-    client.force_login(admin_user)
+def test_admin_lands_on_the_admin_after_the_second_step(client, admin_user):
+    _log_in_with_code(client, admin_user)
     response = client.get(reverse("home"))
     assert response.url == reverse("admin:index")
 

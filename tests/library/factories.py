@@ -107,9 +107,39 @@ def publish_version(module: Module, *, sections: int = 3, checks: int = 2, snaps
 
 
 class PublishedModuleFactory(ModuleFactory):
+    class Meta:
+        # publish_version() saves what it changes; a second save would only repeat it.
+        skip_postgeneration_save = True
+
     status = Module.Status.PUBLISHED
 
     @factory.post_generation
     def version(obj, create, extracted, **kwargs):
         if create:
             publish_version(obj, **kwargs)
+
+
+def module_with_content(*, sections: int = 2, checks: int = 3, **fields) -> Module:
+    """A draft module with `sections` sections and `checks` valid comprehension checks."""
+    module = ModuleFactory(**fields)
+    for position in range(1, sections + 1):
+        SectionFactory(
+            module=module,
+            position=position,
+            title=f"Part {position}",
+            body_markdown=f"Part {position}. Your immune system fights germs. Ask your team.",
+        )
+    for position in range(1, checks + 1):
+        CheckQuestionFactory(module=module, position=position)
+    module.refresh_from_db()
+    return module
+
+
+def module_in_review(*, reviewer=None, last_edited_by=None, **fields) -> Module:
+    """A module with content, sent to review with a clinician reviewer."""
+    module = module_with_content(**fields)
+    module.reviewed_by = reviewer or ClinicianFactory()
+    module.last_edited_by = last_edited_by
+    module.status = Module.Status.IN_REVIEW
+    module.save()
+    return module

@@ -1,5 +1,6 @@
 """Create the demo accounts and their care teams. Safe to run again: nothing is duplicated."""
 
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -43,6 +44,10 @@ class Command(BaseCommand):
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
             users[email] = user
+        reviewers = self._content_reviewers_group()
+        for email, _name, role in DEMO_USERS:
+            if role == User.Role.CLINICIAN:
+                users[email].groups.add(reviewers)
         for clinician, patient in DEMO_CARE_TEAMS:
             CareTeamMembership.objects.get_or_create(
                 clinician=users[clinician], patient=users[patient]
@@ -50,3 +55,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo accounts ready (password: portal-demo-2026):"))
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role:<10} {email}")
+
+    def _content_reviewers_group(self) -> Group:
+        """Clinicians review modules: they may read the library (and its patient preview) in
+        the admin, but editing and publishing stay with editors and admins."""
+        group, _created = Group.objects.get_or_create(name="Content reviewers")
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="library", codename__startswith="view_"
+            )
+        )
+        return group

@@ -1,0 +1,334 @@
+"""Security rules shared by the middleware, the API and the views.
+
+Written once here so the web pages and the API never disagree about who needs two-step
+verification, how long a session may sit idle, or when a session must end.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import time
+from functools import cache as memoize
+
+from allauth.mfa.adapter import DefaultMFAAdapter
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from .models import User
+
+# Security events (ASVS 7.2.1): who, what, from where; never a password, a token or an email
+# address. A login attempt for an unknown person is identified by a short hash of what was
+# typed, enough to see repeated attempts without writing the address down.
+security_log = logging.getLogger("portal.security")
+
+# Keys in the session. The idle clock and the absolute clock are ours; Django's own expiry
+# moves forward whenever the session is saved, so it cannot give an absolute lifetime.
+LAST_ACTIVITY_KEY = "portal_last_activity"
+STARTED_AT_KEY = "portal_session_started"
+# Saving the session on every request would write to the database each time; a new
+# timestamp every few seconds keeps the idle clock accurate to within that.
+ACTIVITY_WRITE_INTERVAL_SECONDS = 10
+# The warning shows this long before the idle timeout ends the session.
+IDLE_WARNING_SECONDS = 120
+
+
+# --- Two-step verification (MFA) -------------------------------------------------------------
+
+
+def _demo_emails() -> frozenset[str]:
+    from .management.commands.seed_demo import DEMO_USERS
+
+    return frozenset(email for email, _name, _role in DEMO_USERS)
+
+
+def mfa_relaxed_for(user: User) -> bool:
+    """The demo accounts may skip enrolment, only when the setting allows it, never in production.
+
+    The setting itself is already false in production; checking IS_PRODUCTION as well means a
+    misconfigured environment variable cannot switch the requirement off for real staff.
+    """
+    if not settings.MFA_RELAX_FOR_DEMO or getattr(settings, "IS_PRODUCTION", True):
+        return False
+    return (user.email or "").lower() in _demo_emails()
+
+
+def mfa_required_for(user: User) -> bool:
+    """Anyone who can see other people's health information, or reach the Django admin."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff_role or user.is_staff
+
+
+def has_active_totp(user: User) -> bool:
+    # The answer is kept on the user object: the middleware and the API permission both ask
+    # during one request, and it only changes through the MFA pages.
+    cached = getattr(user, "_portal_has_totp", None)
+    if cached is None:
+        from allauth.mfa.models import Authenticator
+
+        cached = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        user._portal_has_totp = cached
+    return cached
+
+
+def staff_needs_mfa_enrolment(user: User) -> bool:
+    """True when this person must set up an authenticator app before seeing anything else."""
+    return mfa_required_for(user) and not mfa_relaxed_for(user) and not has_active_totp(user)
+
+
+class PortalMFAAdapter(DefaultMFAAdapter):
+    """Authenticator secrets (the TOTP key, the recovery-code seed) are encrypted in the database.
+
+    allauth stores them in the clear unless the adapter encrypts them; a copy of the database
+    (a backup, a replica) would otherwise be enough to generate anyone's codes.
+    """
+
+    def encrypt(self, text: str) -> str:
+        return _mfa_fernet().encrypt(text.encode()).decode()
+
+    def decrypt(self, encrypted_text: str) -> str:
+        try:
+            return _mfa_fernet().decrypt(encrypted_text.encode()).decode()
+        except InvalidToken:
+            if encrypted_text.startswith(_FERNET_PREFIX):
+                # Encrypted with a key we no longer have: refuse rather than guess.
+                raise
+            # Written before encryption was turned on: still plain text.
+            return encrypted_text
+
+
+_FERNET_PREFIX = "gAAAAA"
+
+
+@memoize
+def _mfa_fernet() -> MultiFernet:
+    """MFA_ENCRYPTION_KEYS (newest first; older ones only decrypt), or one key from SECRET_KEY."""
+    keys = list(settings.MFA_ENCRYPTION_KEYS)
+    if not keys:
+        digest = hashlib.sha256(f"portal-mfa-secrets:{settings.SECRET_KEY}".encode()).digest()
+        keys = [base64.urlsafe_b64encode(digest).decode()]
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+# --- Sessions ---------------------------------------------------------------------------------
+
+
+def idle_minutes_for(user: User) -> int:
+    if user.is_staff_role or user.is_staff:
+        return settings.SESSION_IDLE_MINUTES_STAFF
+    return settings.SESSION_IDLE_MINUTES_PATIENT
+
+
+def idle_seconds_left(request: HttpRequest) -> int:
+    """Seconds until the idle timeout ends this session (0 when it already has)."""
+    last = request.session.get(LAST_ACTIVITY_KEY)
+    limit = idle_minutes_for(request.user) * 60
+    if last is None:
+        return limit
+    return max(0, int(limit - (time.time() - last)))
+
+
+def session_mark_started(request: HttpRequest) -> None:
+    now = time.time()
+    request.session[STARTED_AT_KEY] = now
+    request.session[LAST_ACTIVITY_KEY] = now
+
+
+def session_touch(request: HttpRequest, *, force: bool = False) -> None:
+    now = time.time()
+    last = request.session.get(LAST_ACTIVITY_KEY)
+    if force or last is None or now - last >= ACTIVITY_WRITE_INTERVAL_SECONDS:
+        request.session[LAST_ACTIVITY_KEY] = now
+
+
+def sessions_end_for_user(*, user: User, keep_session_key: str | None = None) -> int:
+    """End every tracked session of `user` except `keep_session_key`. Returns how many ended."""
+    from allauth.usersessions.models import UserSession
+
+    ended = 0
+    for user_session in UserSession.objects.filter(user_id=user.pk):
+        if keep_session_key and user_session.session_key == keep_session_key:
+            continue
+        user_session.end()
+        ended += 1
+    return ended
+
+
+def session_timeout(request: HttpRequest) -> dict:
+    """Context processor: <body data-idle-minutes> tells session-timeout.js when to warn."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "session_idle_minutes": idle_minutes_for(user),
+        "session_warning_seconds": IDLE_WARNING_SECONDS,
+    }
+
+
+@never_cache
+@require_GET
+def session_status(request: HttpRequest) -> JsonResponse:
+    """How long this session has left. Asking does not count as activity (see the middleware).
+
+    Always a 200: "logged out" is an answer to the question, not an error.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse({"authenticated": False, "seconds_left": 0})
+    return JsonResponse({"authenticated": True, "seconds_left": idle_seconds_left(request)})
+
+
+@never_cache
+@require_POST
+@login_required
+def session_keep_alive(request: HttpRequest) -> JsonResponse:
+    """The "Stay logged in" button: restart the idle clock."""
+    session_touch(request, force=True)
+    return JsonResponse({"authenticated": True, "seconds_left": idle_seconds_left(request)})
+
+
+# --- Rate limits outside allauth --------------------------------------------------------------
+
+
+def rate_limit_exceeded(*, scope: str, ident: str, limit: int, period_seconds: int) -> bool:
+    """Count one attempt and say whether it goes over `limit` in the current window.
+
+    A fixed window in the shared cache (Redis in production), so every web process counts
+    together. Fixed windows can let through up to twice the limit across a boundary, which
+    is fine for slowing down abuse of a form.
+    """
+    window = int(time.time() // period_seconds)
+    key = f"portal:ratelimit:{scope}:{ident}:{window}"
+    cache.add(key, 0, timeout=period_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # The key expired between add and incr.
+        cache.set(key, 1, timeout=period_seconds)
+        count = 1
+    return count > limit
+
+
+def invitation_rate_limit_exceeded(*, user: User) -> bool:
+    limit, period = settings.INVITATION_RATE_LIMIT
+    return rate_limit_exceeded(
+        scope="invitation", ident=str(user.pk), limit=limit, period_seconds=period
+    )
+
+
+# --- Signal handlers (connected in apps.audit.apps) -------------------------------------------
+
+_PRIVILEGE_FIELDS = ("role", "is_staff", "is_superuser", "is_active")
+
+
+def remember_privileges(sender, instance: User, **kwargs) -> None:
+    """pre_save: note what the person could do before this save."""
+    update_fields = kwargs.get("update_fields")
+    if instance.pk is None or (
+        update_fields is not None and not set(update_fields) & set(_PRIVILEGE_FIELDS)
+    ):
+        instance._portal_privileges_before = None
+        return
+    instance._portal_privileges_before = (
+        sender.objects.filter(pk=instance.pk).values_list(*_PRIVILEGE_FIELDS).first()
+    )
+
+
+def end_sessions_on_privilege_change(sender, instance: User, created: bool, **kwargs) -> None:
+    """post_save: a new role or staff flag starts from a fresh login (and a fresh MFA check).
+
+    If the person changed their own account, the session they are using is kept but gets
+    a new key; every other session of theirs ends.
+    """
+    before = getattr(instance, "_portal_privileges_before", None)
+    instance._portal_privileges_before = None
+    if created or before is None:
+        return
+    after = tuple(getattr(instance, field) for field in _PRIVILEGE_FIELDS)
+    if before == after:
+        return
+    from allauth.core import context
+
+    request = context.request
+    user = getattr(request, "user", None)
+    keep = None
+    if user is not None and user.pk == instance.pk and instance.is_active:
+        from allauth.usersessions.models import UserSession
+
+        request.session.cycle_key()
+        keep = request.session.session_key
+        UserSession.objects.create_from_request(request, user=instance)
+    sessions_end_for_user(user=instance, keep_session_key=keep)
+
+
+def end_other_sessions_on_password_change(sender, request, user, **kwargs) -> None:
+    """password_changed / password_set: every other browser must log in with the new password."""
+    keep = request.session.session_key if request is not None else None
+    sessions_end_for_user(user=user, keep_session_key=keep)
+
+
+def end_all_sessions_on_password_reset(sender, request, user, **kwargs) -> None:
+    """password_reset: whoever knew the old password is logged out everywhere."""
+    sessions_end_for_user(user=user)
+
+
+def start_session_clocks(sender, request, user, **kwargs) -> None:
+    """user_logged_in: the idle and absolute clocks start at login."""
+    if request is not None and hasattr(request, "session"):
+        session_mark_started(request)
+
+
+# --- Security event log ----------------------------------------------------------------------
+
+
+def _client_ip(request) -> str:
+    return (request.META.get("REMOTE_ADDR") or "-") if request is not None else "-"
+
+
+def _login_fingerprint(credentials: dict) -> str:
+    typed = str(credentials.get("email") or credentials.get("username") or "").strip().lower()
+    return hashlib.sha256(typed.encode()).hexdigest()[:12] if typed else "-"
+
+
+def log_security_event(event: str, *, request=None, user=None, **details) -> None:
+    fields = {"event": event, "user": getattr(user, "pk", None) or "-", "ip": _client_ip(request)}
+    fields.update(details)
+    security_log.info(" ".join(f"{key}={value}" for key, value in fields.items()))
+
+
+def log_login(sender, request, user, **kwargs) -> None:
+    log_security_event("login", request=request, user=user)
+
+
+def log_logout(sender, request, user, **kwargs) -> None:
+    log_security_event("logout", request=request, user=user)
+
+
+def log_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    log_security_event("login_failed", request=request, login=_login_fingerprint(credentials))
+
+
+def log_mfa_failed(sender, request, user, reauthentication=False, **kwargs) -> None:
+    log_security_event("mfa_failed", request=request, user=user, reauthentication=reauthentication)
+
+
+def log_password_changed(sender, request, user, **kwargs) -> None:
+    log_security_event("password_changed", request=request, user=user)
+
+
+def log_password_reset(sender, request, user, **kwargs) -> None:
+    log_security_event("password_reset", request=request, user=user)
+
+
+def log_authenticator_added(sender, request, user, authenticator, **kwargs) -> None:
+    log_security_event("mfa_added", request=request, user=user, type=authenticator.type)
+
+
+def log_authenticator_removed(sender, request, user, authenticator, **kwargs) -> None:
+    log_security_event("mfa_removed", request=request, user=user, type=authenticator.type)

@@ -1,0 +1,619 @@
+"""API for assignments: clinicians assign and follow up, patients read, check and finish.
+
+Scoping comes from the selectors the web pages use (assignment_list_for_user,
+assignment_get_for_patient, assignment_get_for_clinician) and every rule from services
+(status moves, due dates, notes, progress, the check, completion). Writes on a patient's
+behalf audit themselves in the services; staff reads are audited here, as the web does.
+"""
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.api.exceptions import rename_error_fields
+from apps.api.fields import IdField, IdFilter
+from apps.api.roles import IsPatient, IsStaffRole, PortalViewMixin
+from apps.library.models import Module
+
+from . import selectors, services
+from .grading import mark_answers
+from .models import Assignment
+
+Status = Assignment.Status
+
+
+def _overdue_q(*, timezones) -> Q:
+    """Open and past its due date where the patient lives (the dashboards' definition)."""
+    today = selectors.local_today_expression(timezones=timezones, field="patient__timezone")
+    return Q(status__in=Assignment.OPEN_STATUSES, due_on__lt=today)
+
+
+def _is_overdue(assignment: Assignment) -> bool:
+    return (
+        assignment.is_open
+        and assignment.due_on is not None
+        and assignment.due_on < selectors.patient_today(patient=assignment.patient)
+    )
+
+
+def _version_read(assignment: Assignment):
+    """A finished assignment is about the version the patient read; an open one the current."""
+    if assignment.status == Status.COMPLETED and assignment.completed_version_id:
+        return assignment.completed_version
+    return assignment.module.current_version
+
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+    patient_name = serializers.CharField(source="patient.name", read_only=True)
+    module = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    module_title = serializers.CharField(source="module.title", read_only=True)
+    assigned_by = serializers.IntegerField(source="assigned_by_id", read_only=True)
+    is_overdue = serializers.SerializerMethodField(
+        help_text="Open and past `due_on` in the patient's time zone."
+    )
+    sections_viewed = serializers.IntegerField(read_only=True)
+    sections_total = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "module",
+            "module_title",
+            "status",
+            "assigned_by",
+            "assigned_at",
+            "due_on",
+            "note",
+            "is_overdue",
+            "sections_viewed",
+            "sections_total",
+            "started_at",
+            "completed_at",
+            "cancelled_at",
+            "last_activity_at",
+            "check_failed",
+        ]
+        read_only_fields = fields
+
+    def get_is_overdue(self, assignment) -> bool:
+        return _is_overdue(assignment)
+
+    def get_sections_total(self, assignment) -> int:
+        version = _version_read(assignment)
+        return version.section_count if version is not None else 0
+
+
+class SectionProgressSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    title = serializers.CharField()
+    viewed = serializers.BooleanField(help_text="The patient has opened this section.")
+
+
+class MarkedAnswerSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    prompt = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+    chosen_index = serializers.IntegerField(allow_null=True)
+    correct_index = serializers.IntegerField()
+    is_correct = serializers.BooleanField()
+    explanation = serializers.CharField()
+
+
+class CheckResultSerializer(serializers.Serializer):
+    score = serializers.IntegerField(help_text="How many answers were right.")
+    total = serializers.IntegerField()
+    passed = serializers.BooleanField(help_text="Every answer was right.")
+    submitted_at = serializers.DateTimeField()
+    answers = MarkedAnswerSerializer(many=True)
+
+
+def _check_result(attempt, marked) -> dict:
+    return {
+        "score": attempt.score,
+        "total": attempt.total,
+        "passed": attempt.passed,
+        "submitted_at": attempt.submitted_at,
+        "answers": [
+            {
+                "position": answer.position,
+                "prompt": answer.prompt,
+                "choices": answer.choices,
+                "chosen_index": answer.chosen_index,
+                "correct_index": answer.correct_index,
+                "is_correct": answer.is_correct,
+                "explanation": answer.explanation,
+            }
+            for answer in marked
+        ],
+    }
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    """One assignment with where the reading stands. Expects `viewed` (positions) in context."""
+
+    version = serializers.SerializerMethodField(
+        help_text="The module version this is about: the one read, once finished."
+    )
+    sections = serializers.SerializerMethodField()
+    resume_position = serializers.SerializerMethodField(
+        help_text="The first section not opened yet; null when all were, or when finished."
+    )
+    latest_check = serializers.SerializerMethodField(
+        help_text="The most recent comprehension check answers for this version, marked."
+    )
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = [
+            *AssignmentSerializer.Meta.fields,
+            "version",
+            "sections",
+            "resume_position",
+            "latest_check",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_version(self, assignment):
+        version = _version_read(assignment)
+        return version.number if version is not None else None
+
+    @extend_schema_field(SectionProgressSerializer(many=True))
+    def get_sections(self, assignment):
+        version = _version_read(assignment)
+        viewed = self.context["viewed"]
+        return [
+            {
+                "position": section["position"],
+                "title": section["title"],
+                "viewed": section["position"] in viewed,
+            }
+            for section in (version.sections if version is not None else [])
+        ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_resume_position(self, assignment):
+        if not assignment.is_open or assignment.module.current_version is None:
+            return None
+        return selectors.resume_position(assignment=assignment, viewed=self.context["viewed"])
+
+    @extend_schema_field(CheckResultSerializer(allow_null=True))
+    def get_latest_check(self, assignment):
+        version = _version_read(assignment)
+        if version is None:
+            return None
+        attempt = selectors.latest_attempt(assignment=assignment, version=version)
+        if attempt is None:
+            return None
+        return _check_result(attempt, mark_answers(checks=version.checks, answers=attempt.answers))
+
+
+class AssignmentCreateSerializer(serializers.Serializer):
+    patient = IdField(help_text="The patient's id (GET /api/v1/patients/).")
+    module = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Module.objects.all(),
+        help_text="The module's slug (GET /api/v1/modules/), not its id.",
+        error_messages={
+            "does_not_exist": "There is no reading module with this slug. "
+            "Use a slug from GET /api/v1/modules/.",
+            "invalid": "Give the module's slug as text.",
+        },
+    )
+    due_on = serializers.DateField(
+        required=False, allow_null=True, help_text="Read by this date (YYYY-MM-DD), optional."
+    )
+    note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="A note for the patient, up to 500 characters.",
+    )
+
+
+class AssignmentUpdateSerializer(serializers.Serializer):
+    due_on = serializers.DateField(
+        required=False, allow_null=True, help_text="A new date to read by, or null for none."
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, help_text="A new note."
+    )
+
+
+class RereadSerializer(serializers.Serializer):
+    due_on = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+
+
+class ProgressSerializer(serializers.Serializer):
+    section = serializers.IntegerField(
+        min_value=0,
+        max_value=32767,
+        help_text="The `position` of the section the patient opened.",
+    )
+
+
+class CheckAnswersSerializer(serializers.Serializer):
+    answers = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=32767),
+        max_length=100,
+        help_text=(
+            "For each check question, in order, the index in its `choices` of the answer "
+            "chosen. One answer per question."
+        ),
+    )
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    patient = IdFilter(field_name="patient_id", help_text="Only this patient's assignments.")
+    module = django_filters.CharFilter(
+        field_name="module__slug", max_length=80, help_text="Only this module (its slug)."
+    )
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue",
+        help_text="true: open and past the due date in the patient's time zone; false: not.",
+    )
+    due_before = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="lte", help_text="Due on or before this date."
+    )
+    due_after = django_filters.DateFilter(
+        field_name="due_on", lookup_expr="gte", help_text="Due on or after this date."
+    )
+
+    class Meta:
+        model = Assignment
+        fields = ["status", "patient", "module", "overdue", "due_before", "due_after"]
+
+    def filter_overdue(self, queryset, name, value):
+        timezones = queryset.order_by().values_list("patient__timezone", flat=True).distinct()
+        overdue = _overdue_q(timezones=list(timezones))
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+# --- Views ------------------------------------------------------------------------------------
+
+ASSIGNMENT_EXAMPLE = {
+    "id": 7,
+    "patient": 12,
+    "patient_name": "Pat Jones",
+    "module": "immunotherapy-side-effects",
+    "module_title": "Side effects of immunotherapy",
+    "status": "in_progress",
+    "assigned_by": 3,
+    "assigned_at": "2026-11-18T10:00:00Z",
+    "due_on": "2026-11-25",
+    "note": "Please read before your next infusion.",
+    "is_overdue": False,
+    "sections_viewed": 2,
+    "sections_total": 4,
+    "started_at": "2026-11-19T08:12:00Z",
+    "completed_at": None,
+    "cancelled_at": None,
+    "last_activity_at": "2026-11-19T08:20:00Z",
+    "check_failed": False,
+}
+DETAIL_EXAMPLE = {
+    **ASSIGNMENT_EXAMPLE,
+    "version": 3,
+    "sections": [
+        {"position": 1, "title": "Why side effects happen", "viewed": True},
+        {"position": 2, "title": "Common side effects", "viewed": True},
+        {"position": 3, "title": "When to call us straight away", "viewed": False},
+        {"position": 4, "title": "Looking after yourself", "viewed": False},
+    ],
+    "resume_position": 3,
+    "latest_check": None,
+}
+ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Assignment id.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List assignments",
+        description=(
+            "Patients: their own reading, cancelled assignments left out. Clinicians: the "
+            "assignments of their care team's patients, cancelled ones included (they are "
+            "history). Admins: all. Patients' lists come soonest-due first; staff lists "
+            "newest first, unless `ordering` says otherwise."
+        ),
+        examples=[OpenApiExample("An assignment", value=ASSIGNMENT_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="One assignment and how far the reading got",
+        description=(
+            "Which sections were opened, where to resume, and the latest check answers. "
+            "Outside your scope (another patient's, another team's) it is 404."
+        ),
+        parameters=[ID_PARAMETER],
+        examples=[OpenApiExample("Half read", value=DETAIL_EXAMPLE, response_only=True)],
+    ),
+    create=extend_schema(
+        summary="Assign a module to a patient",
+        description=(
+            "Clinicians and admins. `patient` is a patient id from your care team; `module` is "
+            "a published module's **slug**. A patient can only have one open assignment of a "
+            "module: asking again is a 400 on `module`. The patient is reminded by email "
+            "before and after `due_on`."
+        ),
+        request=AssignmentCreateSerializer,
+        responses={201: AssignmentDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "Assign with a due date",
+                value={
+                    "patient": 12,
+                    "module": "immunotherapy-side-effects",
+                    "due_on": "2026-11-25",
+                    "note": "Please read before your next infusion.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Already open",
+                value={
+                    "module": [
+                        "This patient already has this reading open. It was not assigned again."
+                    ]
+                },
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    ),
+    partial_update=extend_schema(
+        summary="Change the due date or note",
+        description=(
+            "Clinicians and admins, for an open assignment (a finished or cancelled one is a "
+            "400). Send only what changes; `due_on: null` removes the due date."
+        ),
+        parameters=[ID_PARAMETER],
+        request=AssignmentUpdateSerializer,
+        responses={200: AssignmentDetailSerializer},
+        examples=[
+            OpenApiExample("A later date", value={"due_on": "2026-12-02"}, request_only=True)
+        ],
+    ),
+    destroy=extend_schema(
+        summary="Cancel an assignment",
+        description=(
+            "Clinicians and admins. Nothing is deleted: the assignment is marked cancelled "
+            "(who and when), leaves the patient's list and stays in the record. Only an open "
+            "assignment can be cancelled; a finished one is a 400."
+        ),
+        parameters=[ID_PARAMETER],
+        responses={204: None},
+    ),
+)
+class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    filterset_class = AssignmentFilter
+    ordering_fields = ["assigned_at", "due_on", "status", "last_activity_at", "completed_at", "id"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    list_audit_action = "assignment_list.view"
+    action_roles = {
+        "create": (IsStaffRole,),
+        "partial_update": (IsStaffRole,),
+        "destroy": (IsStaffRole,),
+        "reread": (IsStaffRole,),
+        "progress": (IsPatient,),
+        "complete": (IsPatient,),
+        "check": (IsPatient,),
+    }
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return AssignmentSerializer
+        return AssignmentDetailSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Assignment.objects.none()
+        assignments = selectors.assignment_list_for_user(user=self.request.user)
+        # A list needs each row's version only for its section count: join it, leave the
+        # snapshot (the whole text) behind, and count opened sections in the same query.
+        assignments = assignments.select_related(
+            "patient", "module__current_version", "completed_version"
+        ).defer("module__current_version__snapshot", "completed_version__snapshot")
+        if "sections_viewed" not in assignments.query.annotations:
+            assignments = assignments.annotate(sections_viewed=Count("progress"))
+        if not assignments.query.order_by:
+            # A grouped query drops the model's default ordering; pages need a stable one.
+            assignments = assignments.order_by("-assigned_at", "-id")
+        return assignments
+
+    def get_object(self) -> Assignment:
+        user = self.request.user
+        if user.is_patient:
+            return selectors.assignment_get_for_patient(
+                patient=user, assignment_id=self.kwargs["pk"]
+            )
+        return selectors.assignment_get_for_clinician(user=user, assignment_id=self.kwargs["pk"])
+
+    def detail_response(self, assignment: Assignment, *, status_code=status.HTTP_200_OK):
+        viewed = selectors.progress_positions(assignment=assignment)
+        assignment.sections_viewed = len(viewed)
+        serializer = AssignmentDetailSerializer(
+            assignment, context={**self.get_serializer_context(), "viewed": viewed}
+        )
+        return Response(serializer.data, status=status_code)
+
+    def retrieve(self, request, pk=None):
+        assignment = self.get_object()
+        self.audit(action="assignment.view", patient=assignment.patient_id, obj=assignment)
+        return self.detail_response(assignment)
+
+    def create(self, request):
+        data = self.validated(AssignmentCreateSerializer)
+        try:
+            assignment = services.assignment_create(
+                assigned_by=request.user,
+                patient_id=data["patient"],
+                module_id=data["module"].pk,
+                due_on=data.get("due_on"),
+                note=data.get("note", ""),
+                request=request,
+                channel="api",
+            )
+        except ValidationError as error:
+            raise rename_error_fields(error, {"patients": "patient", "modules": "module"}) from None
+        assignment = selectors.assignment_get_for_clinician(
+            user=request.user, assignment_id=assignment.pk
+        )
+        return self.detail_response(assignment, status_code=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        assignment = self.get_object()
+        data = self.validated(AssignmentUpdateSerializer)
+        services.assignment_update(
+            assignment=assignment,
+            updated_by=request.user,
+            request=request,
+            channel="api",
+            **{name: data[name] for name in ("due_on", "note") if name in data},
+        )
+        return self.detail_response(self.get_object())
+
+    def destroy(self, request, pk=None):
+        services.assignment_cancel(
+            assignment=self.get_object(), cancelled_by=request.user, request=request, channel="api"
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Ask the patient to read a changed module again",
+        description=(
+            "Clinicians and admins, for a finished assignment whose module was re-published "
+            "with changes since. Opens a new assignment (the finished one stays as the "
+            "record); 400 if the module has not changed or is no longer published."
+        ),
+        parameters=[ID_PARAMETER],
+        request=RereadSerializer,
+        responses={201: AssignmentDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def reread(self, request, pk=None):
+        finished = self.get_object()
+        data = self.validated(RereadSerializer)
+        new = services.assignment_request_reread(
+            assignment=finished,
+            requested_by=request.user,
+            due_on=data.get("due_on"),
+            note=data.get("note", ""),
+            request=request,
+            channel="api",
+        )
+        new = selectors.assignment_get_for_clinician(user=request.user, assignment_id=new.pk)
+        return self.detail_response(new, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Mark a section read",
+        description=(
+            "Patients, for their own open assignment: records the first time they opened "
+            "the section (sending it again changes nothing) and moves a new assignment to "
+            "in progress. On a finished assignment it is accepted and changes nothing."
+        ),
+        parameters=[ID_PARAMETER],
+        request=ProgressSerializer,
+        responses={200: AssignmentDetailSerializer},
+        examples=[
+            OpenApiExample("Section 3 opened", value={"section": 3}, request_only=True),
+            OpenApiExample(
+                "No such section",
+                value={"section": ["There is no section 9 in this reading."]},
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def progress(self, request, pk=None):
+        assignment = self.get_object()
+        data = self.validated(ProgressSerializer)
+        services.progress_record(assignment=assignment, position=data["section"])
+        return self.detail_response(self.get_object())
+
+    @extend_schema(
+        summary="Finish the reading",
+        description=(
+            'Patients: "I have read this". Every section of the current version must have '
+            "been opened (400 names the ones not opened yet). Wrong check answers never block "
+            "finishing. Finishing twice is not an error."
+        ),
+        parameters=[ID_PARAMETER],
+        request=None,
+        responses={200: AssignmentDetailSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        services.assignment_complete(assignment=self.get_object())
+        return self.detail_response(self.get_object())
+
+    @extend_schema(
+        summary="Answer the comprehension check",
+        description=(
+            "Patients, for an open assignment: one choice index per check question, in "
+            "order. Every submission is kept (the care team sees wrong answers, to help); "
+            "the answer shows which were right, with explanations."
+        ),
+        parameters=[ID_PARAMETER],
+        request=CheckAnswersSerializer,
+        responses={201: CheckResultSerializer},
+        examples=[
+            OpenApiExample("Two questions", value={"answers": [1, 0]}, request_only=True),
+            OpenApiExample(
+                "One wrong",
+                value={
+                    "score": 1,
+                    "total": 2,
+                    "passed": False,
+                    "submitted_at": "2026-11-19T08:30:00Z",
+                    "answers": [
+                        {
+                            "position": 1,
+                            "prompt": "When should you call the 24-hour line?",
+                            "choices": ["Never", "For any new rash or diarrhoea", "Next week"],
+                            "chosen_index": 1,
+                            "correct_index": 1,
+                            "is_correct": True,
+                            "explanation": "New side effects can get worse quickly.",
+                        },
+                        {
+                            "position": 2,
+                            "prompt": "Can side effects start months later?",
+                            "choices": ["Yes", "No", "Only in winter"],
+                            "chosen_index": 1,
+                            "correct_index": 0,
+                            "is_correct": False,
+                            "explanation": "They can start during or after treatment.",
+                        },
+                    ],
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
+    @action(detail=True, methods=["post"])
+    def check(self, request, pk=None):
+        assignment = self.get_object()
+        data = self.validated(CheckAnswersSerializer)
+        outcome = services.check_submit(assignment=assignment, answers=data["answers"])
+        return Response(
+            _check_result(outcome.attempt, outcome.answers), status=status.HTTP_201_CREATED
+        )

@@ -1,0 +1,133 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+from apps.accounts.selectors import patient_list_for_user
+from apps.library.models import Module
+
+from .selectors import DASHBOARD_FILTERS, DASHBOARD_SORTS, module_list_assignable
+from .services import NOTE_MAX_LENGTH
+
+
+class PatientChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.name} ({obj.email})"
+
+
+class ModuleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Module) -> str:
+        return obj.title
+
+
+class AssignForm(forms.Form):
+    """One or many published modules to one or many patients of the clinician's care team."""
+
+    modules = ModuleChoiceField(
+        queryset=Module.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Reading to assign"),
+        help_text=_("Select all that apply."),
+        error_messages={
+            "required": _("Choose at least one reading."),
+            "invalid_choice": _("Choose readings from the list."),
+            "invalid_pk_value": _("Choose readings from the list."),
+        },
+    )
+    patients = PatientChoiceField(
+        queryset=User.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Patients"),
+        help_text=_("Select all that apply."),
+        error_messages={
+            "required": _("Choose at least one patient."),
+            "invalid_choice": _("Choose patients from your care team."),
+            "invalid_pk_value": _("Choose patients from your care team."),
+        },
+    )
+    due_on = forms.DateField(
+        required=False,
+        label=_("Read by (optional)"),
+        help_text=_("Today or later. Leave empty for no date."),
+        input_formats=["%Y-%m-%d", "%m/%d/%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a real date, for example 03/31/2027.")},
+    )
+    note = forms.CharField(
+        required=False,
+        label=_("Note for the patient (optional)"),
+        help_text=_("Up to 500 characters. The patient sees this note with the reading."),
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": _(
+                "The note can be at most %(limit_value)d characters. It has %(show_value)d."
+            )
+        },
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["modules"].queryset = module_list_assignable().only("pk", "title")
+        self.fields["patients"].queryset = (
+            patient_list_for_user(user=user).only("pk", "name", "email").order_by("name", "id")
+        )
+
+
+class DashboardForm(forms.Form):
+    """Search, filters and sort order of "My patients". Bad values fall back to the defaults."""
+
+    q = forms.CharField(required=False, max_length=100, label=_("Search by name or email"))
+    show = forms.MultipleChoiceField(
+        required=False,
+        label=_("Show only patients who"),
+        widget=forms.CheckboxSelectMultiple,
+        choices=[
+            ("overdue", _("have overdue reading")),
+            ("open_questions", _("have questions waiting for an answer")),
+            ("not_started", _("have reading not started yet")),
+        ],
+    )
+    sort = forms.ChoiceField(
+        required=False,
+        label=_("Sort by"),
+        choices=[
+            ("name", _("Name")),
+            ("recent_activity", _("Most recent activity")),
+            ("least_activity", _("Least recent activity")),
+            ("overdue", _("Most overdue")),
+        ],
+    )
+
+    def values(self) -> tuple[str, list[str], str]:
+        if not self.is_valid():
+            return "", [], "name"
+        show = [value for value in self.cleaned_data["show"] if value in DASHBOARD_FILTERS]
+        sort = self.cleaned_data["sort"] if self.cleaned_data["sort"] in DASHBOARD_SORTS else "name"
+        return self.cleaned_data["q"], show, sort
+
+
+class CheckForm(forms.Form):
+    """The comprehension check of one version: one radio group per question."""
+
+    def __init__(self, *args, checks: list[dict], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checks = checks
+        for number, check in enumerate(checks, start=1):
+            self.fields[self.field_name(check)] = forms.TypedChoiceField(
+                label=check["prompt"],
+                choices=[(str(index), choice) for index, choice in enumerate(check["choices"])],
+                coerce=int,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": _("Choose an answer to question %(number)d.") % {"number": number},
+                    "invalid_choice": _("Choose one of the answers to question %(number)d.")
+                    % {"number": number},
+                },
+            )
+
+    @staticmethod
+    def field_name(check: dict) -> str:
+        return f"q{check['position']}"
+
+    def answers(self) -> list[int]:
+        return [self.cleaned_data[self.field_name(check)] for check in self.checks]

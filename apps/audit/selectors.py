@@ -1,0 +1,70 @@
+"""Reads of the audit trail, scoped to the person asking."""
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+
+from .models import AuditEvent
+
+# Plain words for the actions other apps record. Unknown actions fall back to their verb,
+# then to a general sentence, so a new action never shows a patient a code.
+_ACTION_WORDS = {
+    "patient.view": _("Looked at your record"),
+    "patient.list": _("Saw you in their list of patients"),
+    "patient_list.view": _("Saw you in their list of patients"),
+    "patient_list.export": _("Downloaded their list of patients, which includes you"),
+    "module_results.view": _("Looked at results for something you were given to read"),
+    "module_results.export": _("Downloaded results for something you were given to read"),
+    "patient.update": _("Changed your details"),
+    "careteam.create": _("Added you to their care team"),
+    "careteam.delete": _("Left your care team"),
+    "assignment.create": _("Gave you something to read"),
+    "assignment.view": _("Looked at your reading"),
+    "assignment.list": _("Looked at your reading list"),
+    "assignment.update": _("Changed something you were given to read"),
+    "assignment.cancel": _("Cancelled something you were given to read"),
+    "assignment.reread": _("Asked you to read something again"),
+    "assignment.reread_request": _("Asked you to read something again"),
+    "progress.view": _("Looked at how far you have read"),
+    "check.view": _("Looked at your answers to the questions after reading"),
+    "checkattempt.view": _("Looked at your answers to the questions after reading"),
+    "question.view": _("Read your question"),
+    "question.list": _("Looked at your questions"),
+    "question.inbox_view": _("Looked at your questions"),
+    "question.reply": _("Replied to your question"),
+    "question.close": _("Closed your question"),
+    "question.reopen": _("Reopened your question"),
+    "reply.create": _("Replied to your question"),
+    "notification.view": _("Looked at the messages sent to you"),
+    "notification.list": _("Looked at the messages sent to you"),
+    "record.export": _("Downloaded your information"),
+}
+_VERB_WORDS = {
+    "view": _("Looked at your information"),
+    "list": _("Looked at your information"),
+    "create": _("Added to your information"),
+    "update": _("Changed your information"),
+    "cancel": _("Cancelled something in your information"),
+    "delete": _("Removed something from your information"),
+    "export": _("Downloaded your information"),
+}
+_FALLBACK_WORDS = _("Looked at or changed your information")
+
+
+def action_describe(action: str) -> str:
+    """What `action` means, in words a patient understands."""
+    if action in _ACTION_WORDS:
+        return str(_ACTION_WORDS[action])
+    verb = action.rsplit(".", 1)[-1]
+    return str(_VERB_WORDS.get(verb, _FALLBACK_WORDS))
+
+
+def access_list_for_patient(*, patient: User) -> QuerySet[AuditEvent]:
+    """Who else looked at or changed this patient's information, newest first."""
+    return (
+        AuditEvent.objects.filter(subject_patient=patient, actor__isnull=False)
+        .exclude(actor=patient)
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )

@@ -1,0 +1,232 @@
+"""API for reading modules, as published.
+
+Everything shown comes from the module's current version (the immutable snapshot patients
+read), never from the editors' working copy, which may hold changes nobody has reviewed.
+Section HTML was rendered and sanitised when the version was published.
+"""
+
+import django_filters
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+
+from apps.api.roles import PortalViewMixin
+
+from . import selectors
+from .models import Module
+
+
+class SectionSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="Send this as `section` to mark it read.")
+    title = serializers.CharField()
+    html = serializers.CharField(help_text="Sanitised HTML: safe to insert into a page.")
+    reading_grade = serializers.FloatField(allow_null=True, help_text="US school grade.")
+
+
+class CheckSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    prompt = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+    correct_index = serializers.IntegerField(
+        required=False,
+        help_text="Staff only: the index in `choices` of the right answer. Never sent to patients.",
+    )
+    explanation = serializers.CharField(
+        required=False,
+        help_text="Staff only. Patients see it after answering (POST .../check/).",
+    )
+
+
+class ModuleSerializer(serializers.ModelSerializer):
+    """A module as listed: its published title and summary, not the working copy's."""
+
+    title = serializers.SerializerMethodField()
+    summary = serializers.SerializerMethodField()
+    estimated_minutes = serializers.SerializerMethodField()
+    reading_grade = serializers.SerializerMethodField()
+    version = serializers.IntegerField(source="current_version.number", read_only=True)
+    published_at = serializers.DateTimeField(source="current_version.published_at", read_only=True)
+    section_count = serializers.IntegerField(source="current_version.section_count", read_only=True)
+
+    class Meta:
+        model = Module
+        fields = [
+            "slug",
+            "title",
+            "topic",
+            "language",
+            "summary",
+            "estimated_minutes",
+            "reading_grade",
+            "version",
+            "published_at",
+            "section_count",
+        ]
+        read_only_fields = fields
+
+    def _snapshot(self, module) -> dict:
+        return module.current_version.snapshot
+
+    def get_title(self, module) -> str:
+        return self._snapshot(module).get("title", module.title)
+
+    def get_summary(self, module) -> str:
+        return self._snapshot(module).get("summary", "")
+
+    def get_estimated_minutes(self, module) -> int:
+        return self._snapshot(module).get("estimated_minutes", module.estimated_minutes)
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_reading_grade(self, module):
+        return self._snapshot(module).get("reading_grade")
+
+
+class ModuleDetailSerializer(ModuleSerializer):
+    sources = serializers.SerializerMethodField()
+    last_reviewed = serializers.SerializerMethodField()
+    sections = serializers.SerializerMethodField()
+    checks = serializers.SerializerMethodField()
+
+    class Meta(ModuleSerializer.Meta):
+        fields = [*ModuleSerializer.Meta.fields, "sources", "last_reviewed", "sections", "checks"]
+        read_only_fields = fields
+
+    def get_sources(self, module) -> list[str]:
+        return list(self._snapshot(module).get("sources", []))
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_last_reviewed(self, module):
+        return self._snapshot(module).get("last_reviewed")
+
+    @extend_schema_field(SectionSerializer(many=True))
+    def get_sections(self, module):
+        return [
+            {
+                "position": section["position"],
+                "title": section["title"],
+                "html": section["html"],
+                "reading_grade": section.get("reading_grade"),
+            }
+            for section in self._snapshot(module).get("sections", [])
+        ]
+
+    @extend_schema_field(CheckSerializer(many=True))
+    def get_checks(self, module):
+        with_answers = self.context.get("with_answers", False)
+        checks = []
+        for check in self._snapshot(module).get("checks", []):
+            row = {
+                "position": check["position"],
+                "prompt": check["prompt"],
+                "choices": list(check["choices"]),
+            }
+            if with_answers:
+                row["correct_index"] = check["correct_index"]
+                row["explanation"] = check["explanation"]
+            checks.append(row)
+        return checks
+
+
+class ModuleFilter(django_filters.FilterSet):
+    topic = django_filters.ChoiceFilter(choices=Module.Topic.choices)
+    language = django_filters.ChoiceFilter(choices=Module._meta.get_field("language").choices)
+
+    class Meta:
+        model = Module
+        fields = ["topic", "language"]
+
+
+MODULE_EXAMPLE = {
+    "slug": "immunotherapy-side-effects",
+    "title": "Side effects of immunotherapy",
+    "topic": "immunotherapy",
+    "language": "en",
+    "summary": "Which side effects to watch for, and when to call us.",
+    "estimated_minutes": 6,
+    "reading_grade": 6.4,
+    "version": 3,
+    "published_at": "2026-10-02T09:30:00Z",
+    "section_count": 4,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List reading modules",
+        description=(
+            "Published modules. Patients see only the ones their care team assigned to "
+            "them (cancelled assignments excepted); clinicians and admins see the whole "
+            "library, to choose what to assign."
+        ),
+        examples=[OpenApiExample("A module", value=MODULE_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="Read a module",
+        description=(
+            "The current published version: sections with sanitised HTML, and the "
+            "comprehension check questions. Patients get the questions without the right "
+            "answers or explanations; they see those after answering. A module a patient "
+            "was not given is 404."
+        ),
+        parameters=[
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The module's slug.")
+        ],
+        examples=[
+            OpenApiExample(
+                "As a patient reads it",
+                value={
+                    **MODULE_EXAMPLE,
+                    "sources": ["National Cancer Institute: Immunotherapy side effects"],
+                    "last_reviewed": "2026-09-15",
+                    "sections": [
+                        {
+                            "position": 1,
+                            "title": "Why side effects happen",
+                            "html": "<p>Immunotherapy wakes up your immune system.</p>",
+                            "reading_grade": 5.9,
+                        }
+                    ],
+                    "checks": [
+                        {
+                            "position": 1,
+                            "prompt": "When should you call the 24-hour line?",
+                            "choices": ["Never", "For any new rash or diarrhoea", "Next week"],
+                        }
+                    ],
+                },
+                response_only=True,
+            )
+        ],
+    ),
+)
+class ModuleViewSet(
+    PortalViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    lookup_field = "slug"
+    filterset_class = ModuleFilter
+    ordering_fields = ["title", "slug"]
+    ordering = ["title", "id"]
+
+    def get_serializer_class(self):
+        return ModuleDetailSerializer if self.action == "retrieve" else ModuleSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        user = self.request.user if self.request else None
+        context["with_answers"] = bool(user and user.is_authenticated and user.is_staff_role)
+        return context
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Module.objects.none()
+        return selectors.module_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        module = selectors.module_get_for_user(user=self.request.user, slug=self.kwargs["slug"])
+        self.check_object_permissions(self.request, module)
+        return module

@@ -1,0 +1,93 @@
+"""Admin forms for editors: lists typed one item per line instead of as JSON."""
+
+from django import forms
+from django.contrib.admin.helpers import ActionForm
+from django.utils.translation import gettext_lazy as _
+
+from apps.accounts.models import User
+
+from .models import CheckQuestion, Module
+
+
+class LinesField(forms.Field):
+    """A list of strings, edited as one item per line."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "cols": 80})
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(str(item) for item in value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return [str(item).strip() for item in value if str(item).strip()]
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+def active_clinicians():
+    return User.objects.filter(role=User.Role.CLINICIAN, is_active=True).order_by("name")
+
+
+class ModuleAdminForm(forms.ModelForm):
+    sources = LinesField(
+        required=False,
+        label=_("Sources"),
+        help_text=_("Public sources this module is based on, one per line."),
+    )
+
+    class Meta:
+        model = Module
+        fields = [
+            "title",
+            "slug",
+            "topic",
+            "language",
+            "summary",
+            "estimated_minutes",
+            "sources",
+            "last_reviewed",
+            "translation_of",
+            "reviewed_by",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed_by"].queryset = active_clinicians()
+        self.fields["reviewed_by"].label = _("Reviewer")
+        self.fields["reviewed_by"].help_text = _(
+            "The clinician who checks this draft before it is published."
+        )
+        others = Module.objects.order_by("title")
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        self.fields["translation_of"].queryset = others
+
+
+class CheckQuestionAdminForm(forms.ModelForm):
+    choices = LinesField(
+        label=_("Choices"), help_text=_("3 or 4 choices, one per line, in the order shown.")
+    )
+
+    class Meta:
+        model = CheckQuestion
+        fields = ["position", "prompt", "choices", "correct_index", "explanation"]
+        labels = {"correct_index": _("Correct choice")}
+        help_texts = {
+            "correct_index": _("Counting from 0: 0 is the first choice, 1 the second, and so on.")
+        }
+
+
+class LibraryActionForm(ActionForm):
+    """The admin's action bar, with the reviewer used by “Send to review”."""
+
+    reviewer = forms.ModelChoiceField(
+        queryset=active_clinicians(),
+        required=False,
+        label=_("Reviewer (for “Send to review”):"),
+        empty_label=_("the module's chosen reviewer"),
+    )

@@ -1,0 +1,47 @@
+"""Print the library as Markdown tables (grades, versions, sources), for docs/content.md."""
+
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db.models import Count, Max
+
+from apps.library.models import Module
+
+
+def _grade(value) -> str:
+    # SQLite hands aggregates of decimals back with extra digits.
+    return "—" if value is None else str(Decimal(value).quantize(Decimal("0.1")))
+
+
+class Command(BaseCommand):
+    help = "Print every module's reading grades, status and sources as Markdown (docs/content.md)."
+
+    def handle(self, *args, **options):
+        modules = (
+            Module.objects.select_related("current_version", "translation_of")
+            .annotate(
+                max_section_grade=Max("sections__reading_grade"),
+                section_count=Count("sections", distinct=True),
+                check_count=Count("checks", distinct=True),
+            )
+            .order_by("language", "topic", "title")
+        )
+        self.stdout.write(
+            "| module | language | status | version | grade (whole module) | hardest section "
+            "| sections | checks |"
+        )
+        self.stdout.write("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        for module in modules:
+            version = f"v{module.current_version.number}" if module.current_version else "—"
+            self.stdout.write(
+                f"| {module.title} (`{module.slug}`) | {module.language} "
+                f"| {module.get_status_display().lower()} | {version} | {_grade(module.reading_grade)} "
+                f"| {_grade(module.max_section_grade)} | {module.section_count} | {module.check_count} |"
+            )
+        self.stdout.write("")
+        for module in modules:
+            self.stdout.write(f"**{module.title}** (`{module.slug}`)")
+            self.stdout.write("")
+            for source in module.sources:
+                self.stdout.write(f"- {source}")
+            self.stdout.write("")

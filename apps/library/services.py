@@ -1,0 +1,265 @@
+"""Writes for the library: editing, review, publishing and retiring modules.
+
+Publishing follows the four-eyes rule: a clinician reviews the draft, and someone who is
+neither that reviewer nor the last person to edit it publishes it. Each publish freezes the
+module into an immutable ModuleVersion; patients only ever read versions.
+"""
+
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+
+from . import rendering
+from .models import Module, ModuleVersion
+
+
+def _grade(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def build_snapshot(*, module: Module) -> dict:
+    """The module as patients will read it, in the shape documented on ModuleVersion.
+
+    Section HTML is rendered and sanitised here, once, so a version never changes even if
+    the renderer does later.
+    """
+    sections = []
+    for section in module.sections.order_by("position"):
+        grade = rendering.markdown_reading_grade(section.body_markdown, language=module.language)
+        sections.append(
+            {
+                "position": section.position,
+                "title": section.title,
+                "body_markdown": section.body_markdown,
+                "html": rendering.render_markdown(section.body_markdown),
+                "reading_grade": _grade(grade),
+            }
+        )
+    checks = [
+        {
+            "position": check.position,
+            "prompt": check.prompt,
+            "choices": list(check.choices),
+            "correct_index": check.correct_index,
+            "explanation": check.explanation,
+        }
+        for check in module.checks.order_by("position")
+    ]
+    grade = rendering.combined_reading_grade(
+        [section["body_markdown"] for section in sections], language=module.language
+    )
+    return {
+        "title": module.title,
+        "summary": module.summary,
+        "language": module.language,
+        "topic": module.topic,
+        "estimated_minutes": module.estimated_minutes,
+        "reading_grade": _grade(grade),
+        "sources": list(module.sources or []),
+        "last_reviewed": module.last_reviewed.isoformat() if module.last_reviewed else None,
+        "sections": sections,
+        "checks": checks,
+    }
+
+
+def snapshot_hash(snapshot: dict) -> str:
+    return hashlib.sha256(
+        json.dumps(snapshot, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def _check_reviewer(*, module: Module, reviewer: User | None) -> None:
+    if reviewer is None:
+        raise ValidationError(
+            _("“%(title)s” needs a reviewer: choose the clinician who checked its content.")
+            % {"title": module.title}
+        )
+    if not reviewer.is_clinician:
+        raise ValidationError(
+            _("The reviewer of “%(title)s” must be a clinician. %(name)s is not a clinician.")
+            % {"title": module.title, "name": reviewer.get_full_name() or reviewer.email}
+        )
+    if not reviewer.is_active:
+        raise ValidationError(
+            _(
+                "The reviewer of “%(title)s”, %(name)s, no longer has an active account. "
+                "Choose another clinician."
+            )
+            % {"title": module.title, "name": reviewer.get_full_name() or reviewer.email}
+        )
+
+
+def _check_content(*, module: Module) -> None:
+    sections = list(module.sections.all())
+    if not sections:
+        raise ValidationError(
+            _("“%(title)s” has no sections yet. Add at least one before publishing.")
+            % {"title": module.title}
+        )
+    for section in sections:
+        if not section.title.strip() or not section.body_markdown.strip():
+            raise ValidationError(
+                _("Section %(position)s of “%(title)s” needs a title and some text.")
+                % {"position": section.position, "title": module.title}
+            )
+    for check in module.checks.all():
+        try:
+            check.clean()
+        except ValidationError as error:
+            raise ValidationError(
+                _("Question %(position)s of “%(title)s”: %(problem)s")
+                % {
+                    "position": check.position,
+                    "title": module.title,
+                    "problem": " ".join(error.messages),
+                }
+            ) from None
+
+
+def _sync(target: Module, source: Module, fields: list[str]) -> None:
+    """Bring the caller's copy of a module up to date with what was just saved."""
+    for field in fields:
+        setattr(target, field, getattr(source, field))
+
+
+@transaction.atomic
+def module_record_edit(*, module: Module, user: User | None) -> Module:
+    """Note that the draft changed. A published module goes back to draft for its next
+    review; patients keep reading its current version until the next publish."""
+    locked = Module.objects.select_for_update().get(pk=module.pk)
+    locked.last_edited_by = user
+    locked.has_unpublished_changes = True
+    update_fields = ["last_edited_by", "has_unpublished_changes", "updated_at"]
+    if locked.status == Module.Status.PUBLISHED:
+        locked.status = Module.Status.DRAFT
+        update_fields.append("status")
+    locked.save(update_fields=update_fields)
+    _sync(module, locked, update_fields + ["status"])
+    return locked
+
+
+def module_refresh_grades(*, module: Module) -> Module:
+    """Recompute every section's grade and the module's (after a change of language, say)."""
+    for section in module.sections.all():
+        section.module = module
+        section.save(update_fields=["reading_grade"])
+    module.refresh_reading_grade()
+    return module
+
+
+@transaction.atomic
+def module_submit_for_review(
+    *, module: Module, reviewer: User | None = None, user: User | None = None
+) -> Module:
+    """Draft → in review. `reviewer` replaces the module's chosen reviewer when given."""
+    caller_copy = module
+    module = Module.objects.select_for_update().get(pk=module.pk)
+    if module.status == Module.Status.IN_REVIEW:
+        raise ValidationError(_("“%(title)s” is already in review.") % {"title": module.title})
+    if module.status == Module.Status.PUBLISHED and not module.has_unpublished_changes:
+        raise ValidationError(
+            _("“%(title)s” has no changes since it was published, so there is nothing to review.")
+            % {"title": module.title}
+        )
+    if reviewer is not None:
+        module.reviewed_by = reviewer
+    _check_reviewer(module=module, reviewer=module.reviewed_by)
+    module.status = Module.Status.IN_REVIEW
+    module.save(update_fields=["status", "reviewed_by", "updated_at"])
+    _sync(caller_copy, module, ["status", "reviewed_by", "updated_at"])
+    return module
+
+
+@transaction.atomic
+def module_publish(*, module: Module, publisher: User) -> ModuleVersion:
+    """In review → published, as a new immutable version patients read from now on."""
+    caller_copy = module
+    module = (
+        Module.objects.select_for_update(of=("self",))
+        .select_related("reviewed_by", "last_edited_by", "current_version")
+        .get(pk=module.pk)
+    )
+    if module.status != Module.Status.IN_REVIEW:
+        raise ValidationError(
+            _("Only a module in review can be published. Send “%(title)s” for review first.")
+            % {"title": module.title}
+        )
+    _check_reviewer(module=module, reviewer=module.reviewed_by)
+    if not (publisher.is_active and publisher.is_staff_role):
+        raise ValidationError(_("Only an active clinician or admin account can publish modules."))
+    if publisher.pk == module.reviewed_by_id:
+        raise ValidationError(
+            _("You reviewed “%(title)s”, so someone else must publish it (four-eyes rule).")
+            % {"title": module.title}
+        )
+    if publisher.pk == module.last_edited_by_id:
+        raise ValidationError(
+            _(
+                "You made the last changes to “%(title)s”, so someone else must publish it "
+                "(four-eyes rule)."
+            )
+            % {"title": module.title}
+        )
+    _check_content(module=module)
+
+    if module.last_reviewed is None:
+        module.last_reviewed = timezone.localdate()
+    snapshot = build_snapshot(module=module)
+    content_hash = snapshot_hash(snapshot)
+    current = module.current_version
+    if current is not None and current.content_hash == content_hash:
+        # Changes that were undone: the current version already says exactly this.
+        version = current
+    else:
+        last_number = module.versions.aggregate(last=Max("number"))["last"] or 0
+        version = ModuleVersion.objects.create(
+            module=module,
+            number=last_number + 1,
+            published_at=timezone.now(),
+            published_by=publisher,
+            reviewed_by=module.reviewed_by,
+            snapshot=snapshot,
+            section_count=len(snapshot["sections"]),
+            content_hash=content_hash,
+        )
+    module.current_version = version
+    module.status = Module.Status.PUBLISHED
+    module.has_unpublished_changes = False
+    published_fields = [
+        "current_version",
+        "status",
+        "has_unpublished_changes",
+        "last_reviewed",
+        "reading_grade",
+        "updated_at",
+    ]
+    module.save(update_fields=published_fields)
+    _sync(caller_copy, module, published_fields)
+    return version
+
+
+@transaction.atomic
+def module_retire(*, module: Module) -> Module:
+    """Withdraw a module: patients stop seeing it. Its versions stay for the record.
+
+    The current version is cleared so that sending the module for review again later cannot
+    make the old text visible before someone publishes the new one.
+    """
+    caller_copy = module
+    module = Module.objects.select_for_update().get(pk=module.pk)
+    if module.status == Module.Status.RETIRED:
+        raise ValidationError(_("“%(title)s” is already retired.") % {"title": module.title})
+    module.status = Module.Status.RETIRED
+    module.current_version = None
+    module.has_unpublished_changes = True
+    retired_fields = ["status", "current_version", "has_unpublished_changes", "updated_at"]
+    module.save(update_fields=retired_fields)
+    _sync(caller_copy, module, retired_fields)
+    return module

@@ -1,0 +1,311 @@
+"""API for questions between a patient and their care team.
+
+Thin on purpose: scoping comes from selectors.question_list_for_user / question_get_for_user
+and every rule (who may reply, length limits, withdrawn threads) from services, exactly as on
+the web. The API only adds the audit trail for staff, as the web views do.
+"""
+
+import django_filters
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.api.fields import IdField, IdFilter
+from apps.api.roles import IsPatient, PortalViewMixin
+
+from . import selectors, services
+from .models import Question, Reply
+
+
+class ReplySerializer(serializers.ModelSerializer):
+    author = serializers.IntegerField(source="author_id", read_only=True)
+    author_name = serializers.CharField(source="author.name", read_only=True)
+    author_role = serializers.CharField(
+        source="author.role",
+        read_only=True,
+        help_text="`patient` for the patient's own follow-ups, otherwise the care team.",
+    )
+
+    class Meta:
+        model = Reply
+        fields = ["id", "author", "author_name", "author_role", "body", "created_at"]
+        read_only_fields = fields
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+    patient_name = serializers.CharField(source="patient.name", read_only=True)
+    assignment = serializers.IntegerField(source="assignment_id", read_only=True, allow_null=True)
+    module = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    module_title = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "patient",
+            "patient_name",
+            "assignment",
+            "module",
+            "module_title",
+            "section_position",
+            "section_title",
+            "body",
+            "status",
+            "created_at",
+            "last_activity_at",
+            "withdrawn_at",
+        ]
+        read_only_fields = fields
+
+    def get_module_title(self, question) -> str | None:
+        """The title as the patient saw it when asking: from the version they read."""
+        if question.version is not None:
+            return question.version.snapshot.get("title", "")
+        return question.module.title if question.module is not None else None
+
+
+class QuestionDetailSerializer(QuestionSerializer):
+    replies = serializers.SerializerMethodField()
+
+    class Meta(QuestionSerializer.Meta):
+        fields = [*QuestionSerializer.Meta.fields, "replies"]
+        read_only_fields = fields
+
+    @extend_schema_field(ReplySerializer(many=True))
+    def get_replies(self, question):
+        return ReplySerializer(selectors.question_replies(question=question), many=True).data
+
+
+class QuestionAskSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="The question, up to 2,000 characters.",
+    )
+    assignment = IdField(
+        required=False,
+        allow_null=True,
+        help_text="Optional: the id of one of your assignments the question is about.",
+    )
+    section_position = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=32767,
+        help_text="Optional, with `assignment`: the part of the module (its `position`).",
+    )
+
+
+class ReplyPostSerializer(serializers.Serializer):
+    body = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="The reply, up to 2,000 characters."
+    )
+
+
+class QuestionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Question.Status.choices)
+    patient = IdFilter(field_name="patient_id", help_text="Only this patient's questions.")
+    module = django_filters.CharFilter(
+        field_name="module__slug", max_length=80, help_text="Only questions about this module."
+    )
+
+    class Meta:
+        model = Question
+        fields = ["status", "patient", "module"]
+
+
+QUESTION_EXAMPLE = {
+    "id": 31,
+    "patient": 12,
+    "patient_name": "Pat Jones",
+    "assignment": 7,
+    "module": "immunotherapy-side-effects",
+    "module_title": "Side effects of immunotherapy",
+    "section_position": 2,
+    "section_title": "When to call us straight away",
+    "body": "Does a mild rash count as something to call about?",
+    "status": "open",
+    "created_at": "2026-11-20T14:05:00Z",
+    "last_activity_at": "2026-11-20T14:05:00Z",
+    "withdrawn_at": None,
+}
+REPLY_EXAMPLE = {
+    "id": 44,
+    "author": 3,
+    "author_name": "Dr Dana Lee",
+    "author_role": "clinician",
+    "body": "Yes: please call the 24-hour line about any new rash.",
+    "created_at": "2026-11-20T15:10:00Z",
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List questions",
+        description=(
+            "Patients: their own questions, withdrawn ones included. Clinicians: the "
+            "questions of their care team's patients, without withdrawn ones. Admins: all. "
+            "Newest activity first unless `ordering` says otherwise."
+        ),
+        examples=[OpenApiExample("A question", value=QUESTION_EXAMPLE, response_only=True)],
+    ),
+    retrieve=extend_schema(
+        summary="One question and its replies",
+        description=(
+            "The question with its whole thread, oldest reply first. A question outside "
+            "what you may see is 404. Staff reads are recorded in the audit trail."
+        ),
+        examples=[
+            OpenApiExample(
+                "An answered question",
+                value={**QUESTION_EXAMPLE, "status": "answered", "replies": [REPLY_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+    ),
+    create=extend_schema(
+        summary="Ask the care team a question",
+        description=(
+            "Patients only. `assignment` and `section_position` are optional and say what "
+            "the question is about; the answer keeps the module title and section title as "
+            "they were when asked. The care team is told by email (with no health details)."
+        ),
+        request=QuestionAskSerializer,
+        responses={201: QuestionDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "About a section",
+                value={
+                    "body": "Does a mild rash count as something to call about?",
+                    "assignment": 7,
+                    "section_position": 2,
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "A general question", value={"body": "Can I travel?"}, request_only=True
+            ),
+            OpenApiExample(
+                "Asked",
+                value={**QUESTION_EXAMPLE, "replies": []},
+                response_only=True,
+                status_codes=["201"],
+            ),
+            OpenApiExample(
+                "Empty question",
+                value={"body": ["Type your question before sending it."]},
+                response_only=True,
+                status_codes=["400"],
+            ),
+        ],
+    ),
+)
+class QuestionViewSet(
+    PortalViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    filterset_class = QuestionFilter
+    ordering_fields = ["created_at", "last_activity_at", "status", "id"]
+    ordering = ["-last_activity_at", "-id"]
+    action_roles = {"create": (IsPatient,)}
+    list_audit_action = "question_list.view"
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return QuestionDetailSerializer
+        return QuestionSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Question.objects.none()
+        return selectors.question_list_for_user(user=self.request.user)
+
+    def get_object(self):
+        question = selectors.question_get_for_user(
+            user=self.request.user, question_id=self.kwargs["pk"]
+        )
+        self.check_object_permissions(self.request, question)
+        return question
+
+    def retrieve(self, request, *args, **kwargs):
+        question = self.get_object()
+        self.audit(action="question.view", patient=question.patient_id, obj=question)
+        return Response(QuestionDetailSerializer(question).data)
+
+    def create(self, request, *args, **kwargs):
+        data = self.validated(QuestionAskSerializer)
+        question = services.question_ask(
+            patient=request.user,
+            body=data["body"],
+            assignment=data.get("assignment"),
+            section_position=data.get("section_position"),
+        )
+        question = selectors.question_get_for_user(user=request.user, question_id=question.pk)
+        return Response(QuestionDetailSerializer(question).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Reply to a question",
+        description=(
+            "The patient who asked, or a clinician in their care team. A clinician's reply "
+            "marks the question answered; the patient's follow-up opens it again. Admins can "
+            "read every thread but get 403 here: answers come from the care team. A withdrawn "
+            "question takes no replies (400)."
+        ),
+        request=ReplyPostSerializer,
+        responses={201: ReplySerializer},
+        examples=[
+            OpenApiExample(
+                "A clinician answers",
+                value={"body": "Yes: please call the 24-hour line about any new rash."},
+                request_only=True,
+            ),
+            OpenApiExample("Sent", value=REPLY_EXAMPLE, response_only=True, status_codes=["201"]),
+        ],
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def replies(self, request, pk=None):
+        question = self.get_object()
+        data = self.validated(ReplyPostSerializer)
+        reply = services.reply_post(question=question, author=request.user, body=data["body"])
+        self.audit(action="question.reply", patient=question.patient_id, obj=reply)
+        return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Close a question",
+        description=(
+            "The patient or a clinician in their care team closes the thread when nothing "
+            "more is needed. Closing a closed question changes nothing. A later reply opens "
+            "it again."
+        ),
+        request=None,
+        responses={200: QuestionDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def close(self, request, pk=None):
+        question = services.question_close(question=self.get_object(), by=request.user)
+        self.audit(action="question.close", patient=question.patient_id, obj=question)
+        return Response(QuestionDetailSerializer(question).data)
+
+    @extend_schema(
+        summary="Withdraw my question",
+        description=(
+            "The patient who asked takes the question back: it leaves the care team's "
+            "inbox but stays on record, marked as withdrawn. Anyone else gets 403."
+        ),
+        request=None,
+        responses={200: QuestionDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def withdraw(self, request, pk=None):
+        question = services.question_withdraw(question=self.get_object(), by=request.user)
+        return Response(QuestionDetailSerializer(question).data)

@@ -1,0 +1,300 @@
+"""Writes for questions: ask, reply, close, withdraw.
+
+Shared by the web views and the API, so every rule about questions lives here. Nothing is
+ever deleted: each change adds a QuestionEvent saying who did what and when. The functions
+take people and rows, never a request; callers scope the question first with
+selectors.question_get_for_user (404 outside the caller's scope) and write the audit trail
+themselves (audit_log needs the request's channel and address).
+
+Errors: ValidationError (a message per field, or a general one) for input a person can fix;
+PermissionDenied for someone whose role may not do the action.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import CareTeamMembership, User
+from apps.assignments.models import Assignment
+
+from .models import QUESTION_MAX_LENGTH, Question, QuestionEvent, Reply
+from .signals import question_asked, reply_posted
+
+
+def normalise_text(text: str | None) -> str:
+    """The text as it will be stored and counted.
+
+    Browsers send a textarea's line breaks as CRLF but count them as one character; storing
+    LF keeps the server's count equal to the counter the person saw while typing.
+    """
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _clean_body(body: str | None, *, is_reply: bool) -> str:
+    text = normalise_text(body)
+    if not text:
+        raise ValidationError(
+            _("Type your reply before sending it.")
+            if is_reply
+            else _("Type your question before sending it.")
+        )
+    if len(text) > QUESTION_MAX_LENGTH:
+        values = {
+            "length": number_format(len(text), force_grouping=True),
+            "max": number_format(QUESTION_MAX_LENGTH, force_grouping=True),
+        }
+        if is_reply:
+            message = _(
+                "Your reply is %(length)s characters long. Please shorten it to %(max)s "
+                "characters or fewer, or send it as two replies."
+            )
+        else:
+            message = _(
+                "Your question is %(length)s characters long. Please shorten it to %(max)s "
+                "characters or fewer, or send the rest as a reply once it is sent."
+            )
+        raise ValidationError(message % values)
+    if "\x00" in text:
+        # PostgreSQL cannot store NUL; it usually arrives by pasting from another program.
+        raise ValidationError(
+            _("Your text contains a hidden character that cannot be saved. Please retype it.")
+        )
+    return text
+
+
+def _is_care_team_clinician(*, user: User, patient_id: int) -> bool:
+    return (
+        user.is_clinician
+        and CareTeamMembership.objects.filter(clinician=user, patient_id=patient_id).exists()
+    )
+
+
+def _check_may_take_part(*, question: Question, user: User) -> bool:
+    """Return True for the patient who asked, False for one of their clinicians; else 403.
+
+    Admins can read every question but do not answer them: replies come from the people
+    caring for the patient.
+    """
+    if user.pk == question.patient_id:
+        return True
+    if _is_care_team_clinician(user=user, patient_id=question.patient_id):
+        return False
+    raise PermissionDenied(_("Only the patient and the clinicians in their care team can do this."))
+
+
+def user_may_take_part(*, question: Question, user: User) -> bool:
+    """Whether the user may reply to and close this question: decides which forms to show."""
+    try:
+        _check_may_take_part(question=question, user=user)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _lock(question: Question) -> None:
+    """Lock the row and bring the caller's copy up to date, keeping its related objects.
+
+    Two clinicians replying at the same moment then change the status one after the other.
+    """
+    locked = Question.objects.select_for_update().get(pk=question.pk)
+    for field in ("status", "waiting_since", "withdrawn_at", "last_activity_at"):
+        setattr(question, field, getattr(locked, field))
+
+
+def _record(*, question: Question, actor: User, action: str, at) -> QuestionEvent:
+    return QuestionEvent.objects.create(question=question, actor=actor, action=action, at=at)
+
+
+def _resolve_subject(
+    *, patient: User, assignment: Assignment | int | None, section_position
+) -> tuple[Assignment | None, int | None, str, dict]:
+    """Check what the question is about; return (assignment, position, section title, errors)."""
+    errors: dict[str, str] = {}
+    if assignment is None or assignment == "":
+        if section_position not in (None, ""):
+            errors["section_position"] = _(
+                "Choose the reading module first, then the part of it your question is about."
+            )
+        return None, None, "", errors
+
+    if not isinstance(assignment, Assignment):
+        try:
+            assignment_id = int(assignment)
+        except (TypeError, ValueError):
+            assignment_id = None
+        assignment = (
+            Assignment.objects.select_related("module__current_version")
+            .filter(pk=assignment_id, patient=patient)
+            .first()
+            if assignment_id is not None
+            else None
+        )
+    not_found = _(
+        "We could not find that reading in your list. Choose one of your reading modules, "
+        "or ask a general question."
+    )
+    # Someone else's assignment gets the same answer as a missing one: never reveal it exists.
+    if assignment is None or assignment.patient_id != patient.pk:
+        errors["assignment"] = not_found
+        return None, None, "", errors
+    if assignment.status == Assignment.Status.CANCELLED:
+        errors["assignment"] = _(
+            "Your care team has cancelled this reading, so questions about it cannot be "
+            "sent from here. You can ask a general question instead."
+        )
+        return None, None, "", errors
+
+    if section_position in (None, ""):
+        return assignment, None, "", errors
+    try:
+        position = int(section_position)
+    except (TypeError, ValueError):
+        position = None
+    version = assignment.module.current_version
+    sections = version.sections if version is not None else []
+    title = next(
+        (
+            s.get("title", "")
+            for s in sections
+            if position is not None and s.get("position") == position
+        ),
+        None,
+    )
+    if title is None:
+        errors["section_position"] = _(
+            "That part is not in this reading module. Choose a part from the list, or "
+            "leave it as a question about the whole module."
+        )
+        return assignment, None, "", errors
+    return assignment, position, title, errors
+
+
+@transaction.atomic
+def question_ask(
+    *,
+    patient: User,
+    body: str,
+    assignment: Assignment | int | None = None,
+    section_position: int | None = None,
+) -> Question:
+    """A patient asks their care team, maybe about a module they were given and a part of it.
+
+    The question keeps the module's version and the section's title as they were when it was
+    asked, so it still makes sense after the module is revised.
+    """
+    if not patient.is_patient:
+        raise PermissionDenied(_("Only patients can ask questions here."))
+    assignment, position, section_title, errors = _resolve_subject(
+        patient=patient, assignment=assignment, section_position=section_position
+    )
+    try:
+        text = _clean_body(body, is_reply=False)
+    except ValidationError as error:
+        errors["body"] = error.messages[0]
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    module = assignment.module if assignment is not None else None
+    question = Question.objects.create(
+        patient=patient,
+        assignment=assignment,
+        module=module,
+        version=module.current_version if module is not None else None,
+        section_position=position,
+        section_title=section_title,
+        body=text,
+        status=Question.Status.OPEN,
+        created_at=now,
+        last_activity_at=now,
+        waiting_since=now,
+    )
+    _record(question=question, actor=patient, action=QuestionEvent.Action.ASKED, at=now)
+    question_id = question.pk
+    transaction.on_commit(
+        lambda: question_asked.send_robust(sender=Question, question_id=question_id)
+    )
+    return question
+
+
+@transaction.atomic
+def reply_post(*, question: Question, author: User, body: str) -> Reply:
+    """Add to the thread. A clinician's reply answers the question; the patient's reopens it.
+
+    A patient adding to a question still waiting for an answer keeps its place in the inbox.
+    """
+    _lock(question)
+    by_patient = _check_may_take_part(question=question, user=author)
+    if question.withdrawn_at is not None:
+        raise ValidationError(
+            _("This question was withdrawn, so it cannot get new replies. You can ask a new one.")
+        )
+    try:
+        text = _clean_body(body, is_reply=True)
+    except ValidationError as error:
+        raise ValidationError({"body": error.messages[0]}) from None
+
+    now = timezone.now()
+    reply = Reply.objects.create(question=question, author=author, body=text, created_at=now)
+    _record(question=question, actor=author, action=QuestionEvent.Action.REPLIED, at=now)
+    previous = question.status
+    if by_patient:
+        question.status = Question.Status.OPEN
+        if previous != Question.Status.OPEN or question.waiting_since is None:
+            question.waiting_since = now
+        reopened = previous != Question.Status.OPEN
+    else:
+        question.status = Question.Status.ANSWERED
+        question.waiting_since = None
+        reopened = previous == Question.Status.CLOSED
+    if reopened:
+        _record(question=question, actor=author, action=QuestionEvent.Action.REOPENED, at=now)
+    question.last_activity_at = now
+    question.save(update_fields=["status", "waiting_since", "last_activity_at"])
+    reply.question = question
+
+    reply_id, question_id = reply.pk, question.pk
+    transaction.on_commit(
+        lambda: reply_posted.send_robust(sender=Reply, reply_id=reply_id, question_id=question_id)
+    )
+    return reply
+
+
+@transaction.atomic
+def question_close(*, question: Question, by: User) -> Question:
+    """Either side closes the thread. Closing twice changes nothing and records nothing."""
+    _lock(question)
+    _check_may_take_part(question=question, user=by)
+    if question.status == Question.Status.CLOSED:
+        return question
+    now = timezone.now()
+    question.status = Question.Status.CLOSED
+    question.waiting_since = None
+    question.last_activity_at = now
+    question.save(update_fields=["status", "waiting_since", "last_activity_at"])
+    _record(question=question, actor=by, action=QuestionEvent.Action.CLOSED, at=now)
+    return question
+
+
+@transaction.atomic
+def question_withdraw(*, question: Question, by: User) -> Question:
+    """The patient takes their question back: gone from the care team's inbox, kept on record.
+
+    It is also closed, so nothing that counts open questions (the inbox badge, the daily
+    digest) counts it as waiting.
+    """
+    _lock(question)
+    if by.pk != question.patient_id:
+        raise PermissionDenied(_("Only the patient who asked a question can withdraw it."))
+    if question.withdrawn_at is not None:
+        return question
+    now = timezone.now()
+    question.withdrawn_at = now
+    question.status = Question.Status.CLOSED
+    question.waiting_since = None
+    question.last_activity_at = now
+    question.save(update_fields=["withdrawn_at", "status", "waiting_since", "last_activity_at"])
+    _record(question=question, actor=by, action=QuestionEvent.Action.WITHDRAWN, at=now)
+    return question

@@ -1,0 +1,149 @@
+"""List pages run the same number of queries with 2 rows as with 20.
+
+Time is frozen during each test so the session's activity stamp (written at most every few
+seconds) can't add a query to one measurement and not the other.
+"""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.questions.models import Question
+from tests.assignments.factories import (
+    AssignmentFactory,
+    CheckAttemptFactory,
+    SectionProgressFactory,
+)
+from tests.factories import CareTeamMembershipFactory, PatientFactory
+from tests.library.factories import PublishedModuleFactory
+
+pytestmark = pytest.mark.django_db
+
+ZONES = ["America/New_York", "Europe/Berlin", "Asia/Tokyo", "Pacific/Auckland"]
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(timezone.now(), tick=False):
+        yield
+
+
+@pytest.fixture
+def modules(db):
+    return PublishedModuleFactory.create_batch(3)
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+def _reading_for(patient, module, index, clinician):
+    """One assignment in one of several states, with progress, a check and a question."""
+    status = ["assigned", "in_progress", "completed"][index % 3]
+    assignment = AssignmentFactory(
+        patient=patient,
+        module=module,
+        assigned_by=clinician,
+        status=status,
+        due_on=timezone.localdate() - timedelta(days=1) if index % 2 else None,
+        last_activity_at=timezone.now() - timedelta(hours=index),
+        note="Please read this before your next visit." if index % 2 == 0 else "",
+        completed_version=module.current_version if status == "completed" else None,
+        completed_at=timezone.now() if status == "completed" else None,
+    )
+    if status != "assigned":
+        SectionProgressFactory(assignment=assignment, position=1)
+        CheckAttemptFactory(assignment=assignment, answers=[0, 0], score=0, total=2)
+    return assignment
+
+
+def _add_patients(clinician, modules, count, start=0):
+    for index in range(start, start + count):
+        patient = PatientFactory(timezone=ZONES[index % len(ZONES)])
+        CareTeamMembershipFactory(clinician=clinician, patient=patient)
+        for offset, module in enumerate(modules[:2]):
+            _reading_for(patient, module, index + offset, clinician)
+        if index % 2:
+            Question.objects.create(patient=patient, body="A question")
+
+
+def test_my_patients_query_count_is_constant(frozen, clinician_client, clinician, modules):
+    url = reverse("assignments:my_patients")
+    _add_patients(clinician, modules, 2)
+    clinician_client.get(url)
+    small = _queries(clinician_client, url)
+    _add_patients(clinician, modules, 18, start=2)
+    assert _queries(clinician_client, url) == small
+    assert _queries(clinician_client, url + "?show=overdue&sort=recent_activity&q=e") == small
+
+
+def test_patient_list_export_query_count_is_constant(frozen, clinician_client, clinician, modules):
+    url = reverse("assignments:patients_export")
+    _add_patients(clinician, modules, 2)
+    clinician_client.get(url)
+    small = _queries(clinician_client, url)
+    _add_patients(clinician, modules, 18, start=2)
+    assert _queries(clinician_client, url) == small
+
+
+def test_patient_page_query_count_is_constant(frozen, clinician_client, clinician, patient):
+    url = reverse("assignments:patient_detail", args=[patient.pk])
+    for index, module in enumerate(PublishedModuleFactory.create_batch(2)):
+        _reading_for(patient, module, index, clinician)
+    clinician_client.get(url)
+    small = _queries(clinician_client, url)
+    for index, module in enumerate(PublishedModuleFactory.create_batch(18), start=2):
+        _reading_for(patient, module, index, clinician)
+    assert _queries(clinician_client, url) == small
+
+
+def test_my_reading_query_count_is_constant(frozen, patient_client, patient, clinician):
+    url = reverse("assignments:my_reading")
+    for index, module in enumerate(PublishedModuleFactory.create_batch(2)):
+        _reading_for(patient, module, index, clinician)
+    patient_client.get(url)
+    small = _queries(patient_client, url)
+    for index, module in enumerate(PublishedModuleFactory.create_batch(18), start=2):
+        _reading_for(patient, module, index, clinician)
+    assert _queries(patient_client, url) == small
+
+
+def test_module_overview_query_count_is_constant(frozen, clinician_client, clinician, modules):
+    url = reverse("assignments:module_overview")
+    _add_patients(clinician, modules, 2)
+    clinician_client.get(url)
+    small = _queries(clinician_client, url)
+    _add_patients(clinician, modules, 18, start=2)
+    PublishedModuleFactory.create_batch(3)
+    assert _queries(clinician_client, url) == small
+
+
+def test_module_results_query_count_is_constant(frozen, clinician_client, clinician, modules):
+    url = reverse("assignments:module_results", args=[modules[0].pk])
+    _add_patients(clinician, modules, 2)
+    clinician_client.get(url)
+    small = _queries(clinician_client, url)
+    _add_patients(clinician, modules, 18, start=2)
+    assert _queries(clinician_client, url) == small
+
+
+def test_section_page_query_count_does_not_depend_on_other_reading(
+    frozen, patient_client, patient, clinician
+):
+    modules = PublishedModuleFactory.create_batch(2)
+    reading = _reading_for(patient, modules[0], 1, clinician)
+    _reading_for(patient, modules[1], 2, clinician)
+    url = reverse("assignments:reading_section", args=[reading.pk, 2])
+    patient_client.get(url)
+    small = _queries(patient_client, url)
+    for index, module in enumerate(PublishedModuleFactory.create_batch(10), start=3):
+        _reading_for(patient, module, index, clinician)
+    assert _queries(patient_client, url) == small

@@ -1,0 +1,307 @@
+"""Review and publishing: the four-eyes rule, immutable versions, drafts after publishing."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from apps.assignments.models import Assignment
+from apps.library import services
+from apps.library.models import Module, ModuleVersion
+from apps.library.selectors import module_get_for_user
+from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
+
+from .factories import SectionFactory, module_in_review, module_with_content
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def reviewer(db):
+    return ClinicianFactory(name="Rita Reviewer")
+
+
+@pytest.fixture
+def publisher(db):
+    return AdminFactory(name="Pablo Publisher")
+
+
+def test_publish_freezes_the_module_into_version_one(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer, sections=2, checks=3)
+
+    version = services.module_publish(module=module, publisher=publisher)
+
+    module.refresh_from_db()
+    assert module.status == Module.Status.PUBLISHED
+    assert module.current_version == version
+    assert module.has_unpublished_changes is False
+    assert version.number == 1
+    assert version.published_by == publisher
+    assert version.reviewed_by == reviewer
+    assert version.section_count == 2
+    assert len(version.content_hash) == 64
+
+
+def test_snapshot_has_the_documented_shape_with_sanitised_html(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer, sections=1, checks=1, sources=["NCI"])
+    section = module.sections.get()
+    section.body_markdown = "Call **now**. <script>alert(1)</script>[x](javascript:alert(1))"
+    section.save()
+
+    snapshot = services.module_publish(module=module, publisher=publisher).snapshot
+
+    assert set(snapshot) == {
+        "title", "summary", "language", "topic", "estimated_minutes", "reading_grade",
+        "sources", "last_reviewed", "sections", "checks",
+    }  # fmt: skip
+    assert snapshot["sources"] == ["NCI"]
+    assert snapshot["last_reviewed"]  # set to today when the editor left it empty
+    [snap_section] = snapshot["sections"]
+    assert set(snap_section) == {"position", "title", "body_markdown", "html", "reading_grade"}
+    assert "<strong>now</strong>" in snap_section["html"]
+    assert "script" not in snap_section["html"] and "javascript" not in snap_section["html"]
+    [check] = snapshot["checks"]
+    assert set(check) == {"position", "prompt", "choices", "correct_index", "explanation"}
+    assert check["choices"] == ["Digests food", "Fights germs", "Makes hair grow"]
+    assert check["correct_index"] == 1
+
+
+def test_version_numbers_follow_on_from_the_previous_one(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer)
+    services.module_publish(module=module, publisher=publisher)
+    section = module.sections.first()
+    section.body_markdown += "\n\nOne more sentence."
+    section.save()
+    services.module_record_edit(module=module, user=AdminFactory())
+    services.module_submit_for_review(module=module)
+
+    second = services.module_publish(module=module, publisher=publisher)
+
+    assert second.number == 2
+    assert list(module.versions.values_list("number", flat=True)) == [2, 1]
+
+
+def test_publishing_unchanged_content_again_makes_no_new_version(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer)
+    first = services.module_publish(module=module, publisher=publisher)
+    services.module_record_edit(module=module, user=AdminFactory())
+    services.module_submit_for_review(module=module)
+
+    again = services.module_publish(module=module, publisher=publisher)
+
+    assert again == first
+    assert module.versions.count() == 1
+
+
+# The four-eyes rule ------------------------------------------------------------------------
+
+
+def test_publish_refuses_a_module_without_a_reviewer(publisher):
+    module = module_with_content(status=Module.Status.IN_REVIEW)
+
+    with pytest.raises(ValidationError, match="needs a reviewer"):
+        services.module_publish(module=module, publisher=publisher)
+    assert not ModuleVersion.objects.exists()
+
+
+def test_publish_refuses_a_reviewer_who_is_not_a_clinician(publisher):
+    module = module_in_review(reviewer=AdminFactory(name="Ann Admin"))
+
+    with pytest.raises(ValidationError, match="must be a clinician. Ann Admin is not"):
+        services.module_publish(module=module, publisher=publisher)
+    assert not ModuleVersion.objects.exists()
+
+
+def test_publish_refuses_a_reviewer_whose_account_is_inactive(publisher):
+    module = module_in_review(reviewer=ClinicianFactory(is_active=False))
+
+    with pytest.raises(ValidationError, match="no longer has an active account"):
+        services.module_publish(module=module, publisher=publisher)
+
+
+def test_the_reviewer_cannot_publish_what_they_reviewed(reviewer):
+    module = module_in_review(reviewer=reviewer)
+
+    with pytest.raises(ValidationError, match="You reviewed .* someone else must publish it"):
+        services.module_publish(module=module, publisher=reviewer)
+    module.refresh_from_db()
+    assert module.status == Module.Status.IN_REVIEW
+    assert module.current_version is None
+
+
+def test_the_last_editor_cannot_publish_their_own_changes(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer, last_edited_by=publisher)
+
+    with pytest.raises(ValidationError, match="You made the last changes"):
+        services.module_publish(module=module, publisher=publisher)
+    assert not ModuleVersion.objects.exists()
+
+
+def test_database_refuses_a_version_published_by_its_reviewer(reviewer):
+    module = module_with_content()
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModuleVersion.objects.create(
+            module=module,
+            number=1,
+            published_by=reviewer,
+            reviewed_by=reviewer,
+            snapshot={},
+            section_count=0,
+            content_hash="x",
+        )
+
+
+def test_publish_refuses_a_module_that_was_not_sent_to_review(reviewer, publisher):
+    module = module_with_content(reviewed_by=reviewer)
+
+    with pytest.raises(ValidationError, match="Send .* for review first"):
+        services.module_publish(module=module, publisher=publisher)
+
+
+def test_publish_refuses_a_patient_as_publisher(reviewer):
+    module = module_in_review(reviewer=reviewer)
+
+    with pytest.raises(ValidationError, match="Only an active clinician or admin"):
+        services.module_publish(module=module, publisher=PatientFactory())
+
+
+def test_publish_refuses_a_module_without_sections(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer, sections=0)
+
+    with pytest.raises(ValidationError, match="has no sections yet"):
+        services.module_publish(module=module, publisher=publisher)
+
+
+def test_publish_refuses_a_check_with_too_few_choices(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer)
+    module.checks.filter(position=1).update(choices=["Yes", "No"])
+
+    with pytest.raises(ValidationError, match="Question 1 .*Give 3 or 4 choices"):
+        services.module_publish(module=module, publisher=publisher)
+
+
+# Submitting for review -----------------------------------------------------------------------
+
+
+def test_submit_for_review_needs_a_clinician_reviewer():
+    module = module_with_content()
+
+    with pytest.raises(ValidationError, match="needs a reviewer"):
+        services.module_submit_for_review(module=module)
+    with pytest.raises(ValidationError, match="must be a clinician"):
+        services.module_submit_for_review(module=module, reviewer=AdminFactory())
+    module.refresh_from_db()
+    assert module.status == Module.Status.DRAFT
+
+
+def test_submit_for_review_records_the_reviewer(reviewer):
+    module = module_with_content()
+
+    services.module_submit_for_review(module=module, reviewer=reviewer)
+
+    module.refresh_from_db()
+    assert module.status == Module.Status.IN_REVIEW
+    assert module.reviewed_by == reviewer
+
+
+def test_a_published_module_without_changes_has_nothing_to_review(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer)
+    services.module_publish(module=module, publisher=publisher)
+
+    with pytest.raises(ValidationError, match="nothing to review"):
+        services.module_submit_for_review(module=module)
+
+
+# Immutability ------------------------------------------------------------------------------
+
+
+def test_a_saved_version_cannot_be_changed_or_deleted(reviewer, publisher):
+    version = services.module_publish(
+        module=module_in_review(reviewer=reviewer), publisher=publisher
+    )
+    version.snapshot["title"] = "Changed"
+
+    with pytest.raises(ValidationError, match="never changes"):
+        version.save()
+    with pytest.raises(ValidationError, match="cannot be deleted"):
+        version.delete()
+    version.refresh_from_db()
+    assert version.snapshot["title"] != "Changed"
+
+
+def test_editing_a_published_module_starts_a_draft_and_patients_keep_the_old_version(
+    reviewer, publisher
+):
+    module = module_in_review(reviewer=reviewer, sections=1)
+    version = services.module_publish(module=module, publisher=publisher)
+    published_snapshot = dict(version.snapshot)
+    patient = PatientFactory()
+    Assignment.objects.create(patient=patient, module=module, assigned_by=reviewer)
+    editor = AdminFactory()
+
+    section = module.sections.get()
+    section.body_markdown = "Completely new advice."
+    section.save()
+    SectionFactory(module=module, position=2, body_markdown="A new part.")
+    services.module_record_edit(module=module, user=editor)
+
+    module.refresh_from_db()
+    version.refresh_from_db()
+    assert module.status == Module.Status.DRAFT
+    assert module.has_unpublished_changes is True
+    assert module.last_edited_by == editor
+    assert module.current_version == version
+    assert version.snapshot == published_snapshot
+    seen = module_get_for_user(user=patient, slug=module.slug)
+    assert seen.current_version.snapshot["sections"][0]["body_markdown"] != "Completely new advice."
+    assert seen.current_version.section_count == 1
+
+
+# Retiring ----------------------------------------------------------------------------------
+
+
+def test_retiring_hides_the_module_but_keeps_its_versions(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer)
+    services.module_publish(module=module, publisher=publisher)
+
+    services.module_retire(module=module)
+
+    module.refresh_from_db()
+    assert module.status == Module.Status.RETIRED
+    assert module.current_version is None
+    assert module.versions.count() == 1
+    assert not Module.objects.published().filter(pk=module.pk).exists()
+    with pytest.raises(ValidationError, match="already retired"):
+        services.module_retire(module=module)
+
+
+def test_a_retired_module_sent_to_review_stays_hidden_until_published(reviewer, publisher):
+    module = module_in_review(reviewer=reviewer)
+    services.module_publish(module=module, publisher=publisher)
+    services.module_retire(module=module)
+
+    services.module_submit_for_review(module=module)
+    assert not Module.objects.published().filter(pk=module.pk).exists()
+    version = services.module_publish(module=module, publisher=publisher)
+
+    assert Module.objects.published().filter(pk=module.pk).exists()
+    assert version.number == 2
+
+
+# Grades ------------------------------------------------------------------------------------
+
+
+def test_reading_grades_are_stored_when_sections_are_saved():
+    module = module_with_content(sections=2)
+
+    assert all(section.reading_grade is not None for section in module.sections.all())
+    assert module.reading_grade is not None
+
+    section = module.sections.first()
+    section.body_markdown = (
+        "Immunotherapeutic interventions frequently precipitate immune-related adverse events "
+        "necessitating corticosteroid administration and comprehensive surveillance."
+    )
+    section.save()
+    module.refresh_from_db()
+    assert module.reading_grade > 8

@@ -1,0 +1,131 @@
+"""The people and objects the access matrix and the CSRF sweep request URLs with.
+
+`patient` is cared for by `clinician`; `other_patient` by `other_clinician`. URLs about one
+person's things use the patient's objects, so `other_patient` and `other_clinician` show what
+happens outside one's scope. `staff_without_mfa` is a clinician on the patient's care team
+who has not set up two-step verification; `admin` is a superuser with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from allauth.account.models import EmailAddress
+from allauth.usersessions.models import UserSession
+from django.contrib.auth.models import Group
+from django.test import Client
+from django.utils import timezone
+from django_celery_beat.models import (
+    ClockedSchedule,
+    CrontabSchedule,
+    IntervalSchedule,
+    PeriodicTask,
+    SolarSchedule,
+)
+
+from apps.accounts import services as account_services
+from apps.accounts.models import NotificationPreference
+from apps.assignments.models import Assignment
+from apps.audit.services import audit_log
+from apps.questions.models import Question
+from apps.reminders.models import Notification
+from tests.factories import (
+    AdminFactory,
+    CareTeamMembershipFactory,
+    ClinicianFactory,
+    PatientFactory,
+    ensure_mfa,
+)
+from tests.library.factories import PublishedModuleFactory
+
+ROLES = (
+    "anonymous",
+    "patient",
+    "other_patient",
+    "clinician",
+    "other_clinician",
+    "admin",
+    "staff_without_mfa",
+)
+
+
+@dataclass
+class Scenario:
+    people: dict
+    clients: dict
+    objects: dict = field(default_factory=dict)
+
+    def __getattr__(self, name):
+        try:
+            return self.objects[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def build_scenario() -> Scenario:
+    """Everyone in ROLES, logged in with a Client of their own, and one of each object."""
+    patient = PatientFactory(email="pat@example.org", name="Pat Patient")
+    other_patient = PatientFactory(email="other@example.org", name="Olive Other")
+    clinician = ClinicianFactory(email="doc@example.org", name="Dr Dana")
+    other_clinician = ClinicianFactory(email="doc2@example.org", name="Dr Other")
+    admin = AdminFactory(email="admin@example.org", name="Ada Admin")
+    staff_without_mfa = ClinicianFactory(email="new-doc@example.org", name="Dr New")
+    CareTeamMembershipFactory(clinician=clinician, patient=patient)
+    CareTeamMembershipFactory(clinician=other_clinician, patient=other_patient)
+    CareTeamMembershipFactory(clinician=staff_without_mfa, patient=patient)
+    for staff in (clinician, other_clinician, admin):
+        ensure_mfa(staff)
+    people = {
+        "anonymous": None,
+        "patient": patient,
+        "other_patient": other_patient,
+        "clinician": clinician,
+        "other_clinician": other_clinician,
+        "admin": admin,
+        "staff_without_mfa": staff_without_mfa,
+    }
+    clients = {}
+    for role, person in people.items():
+        client = Client()
+        if person is not None:
+            client.force_login(person)
+        clients[role] = client
+
+    module = PublishedModuleFactory(title="Checkpoint inhibitors")
+    assignment = Assignment.objects.create(
+        patient=patient, module=module, assigned_by=clinician, status=Assignment.Status.IN_PROGRESS
+    )
+    question = Question.objects.create(
+        patient=patient, assignment=assignment, module=module, body="Can I have the flu shot?"
+    )
+    invitation = account_services.invitation_create(
+        invited_by=clinician, email="invitee@example.org", name="Ivy Invitee"
+    )
+    token = "a-token-that-was-never-issued"
+    objects = {
+        "module": module,
+        "assignment": assignment,
+        "question": question,
+        "invitation": invitation,
+        "invitation_token": token,
+        "audit_event": audit_log(actor=clinician, action="patient.view", patient=patient),
+        "email_address": EmailAddress.objects.create(
+            user=patient, email=patient.email, verified=True, primary=True
+        ),
+        "group": Group.objects.create(name="Editors"),
+        "preferences": NotificationPreference.objects.create(user=patient),
+        "user_session": UserSession.objects.create(
+            user=patient, ip="127.0.0.1", session_key="s" * 32, user_agent="test"
+        ),
+        "interval": IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS),
+        "crontab": CrontabSchedule.objects.create(minute="0", hour="8"),
+        "solar": SolarSchedule.objects.create(event="sunrise", latitude=40, longitude=-74),
+        "clocked": ClockedSchedule.objects.create(clocked_time=timezone.now()),
+    }
+    objects["notification"] = Notification.objects.create(
+        recipient=patient, kind=Notification.Kind.DUE_SOON, assignment=assignment
+    )
+    objects["periodic_task"] = PeriodicTask.objects.create(
+        name="demo sweep", task="reminders.sweep", interval=objects["interval"]
+    )
+    return Scenario(people=people, clients=clients, objects=objects)

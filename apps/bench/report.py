@@ -1,0 +1,283 @@
+"""Turn one benchmark run into figures: targets checked, JSON written, Markdown rendered.
+
+docs/performance.md keeps its hand-written text; only the part between the two markers
+below is replaced by each run, so the explanation and the recommendations stay put.
+"""
+
+import contextlib
+import json
+import os
+import platform
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+START_MARKER = "<!-- bench:results:start -->"
+END_MARKER = "<!-- bench:results:end -->"
+
+# The targets of issue 10.
+MIN_RATIO_TO_FLOOR = 0.5
+MAX_P95_MS = 150
+MAX_SWEEP_RATIO_TO_INSERT = 10
+MAX_SWEEP_PEAK_RSS_MB = 300
+# Growth counts as linear when the time per due assignment at the largest size is no more
+# than this many times the time per assignment at the smallest.
+MAX_PER_ROW_GROWTH = 1.5
+MAX_BULK_ASSIGN_SECONDS = 2.0
+
+ENDPOINT_KEYS = (
+    "label",
+    "floor",
+    "requests",
+    "errors",
+    "error_rate",
+    "rps",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "ratio_to_floor",
+    "meets_targets",
+)
+
+
+def _gibibytes(kilobytes: str) -> str:
+    """/proc/meminfo's "24684084 kB" as "23.5 GiB"."""
+    number = kilobytes.split()[0] if kilobytes else ""
+    return f"{int(number) / 1024 / 1024:.1f} GiB" if number.isdigit() else kilobytes
+
+
+def machine_info() -> dict:
+    meminfo = {}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            name, _sep, value = line.partition(":")
+            meminfo[name] = value.strip()
+    cpu_model = ""
+    with contextlib.suppress(OSError, StopIteration):
+        cpu_model = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": cpu_model,
+        "memory_total": _gibibytes(meminfo.get("MemTotal", "")),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_at_start": list(os.getloadavg()),
+    }
+
+
+def _ratio(value: float | None, floor: float | None) -> float | None:
+    if not value or not floor:
+        return None
+    return round(value / floor, 2)
+
+
+def evaluate(results: dict) -> dict:
+    """Fill in ratios and which targets each figure meets. Returns `results`, changed."""
+    floors = results.get("floors", {})
+    for endpoint in results.get("endpoints", {}).values():
+        floor = floors.get(endpoint.get("floor") or "", {})
+        endpoint["ratio_to_floor"] = _ratio(endpoint.get("rps"), floor.get("rps"))
+        endpoint["meets_targets"] = bool(
+            endpoint["ratio_to_floor"] is not None
+            and endpoint["ratio_to_floor"] >= MIN_RATIO_TO_FLOOR
+            and endpoint.get("p95_ms") is not None
+            and endpoint["p95_ms"] < MAX_P95_MS
+            and endpoint.get("errors") == 0
+        )
+    sweep = results.get("sweep")
+    if sweep and sweep.get("runs"):
+        runs = sorted(sweep["runs"], key=lambda run: run["due"])
+        for run in runs:
+            run["ratio_to_insert"] = _ratio(run["seconds"], run["insert_seconds"])
+            run["ms_per_1000"] = round(1000 * run["seconds"] / run["due"] * 1000, 1)
+            run["meets_targets"] = bool(
+                run["ratio_to_insert"] is not None
+                and run["ratio_to_insert"] <= MAX_SWEEP_RATIO_TO_INSERT
+                and run.get("peak_rss_mb") is not None
+                and run["peak_rss_mb"] < MAX_SWEEP_PEAK_RSS_MB
+                and run.get("created") == run["due"]
+            )
+        smallest, largest = runs[0], runs[-1]
+        growth = (
+            (largest["seconds"] / largest["due"]) / (smallest["seconds"] / smallest["due"])
+            if smallest["seconds"]
+            else None
+        )
+        sweep["per_row_growth"] = round(growth, 2) if growth is not None else None
+        sweep["linear"] = growth is not None and growth <= MAX_PER_ROW_GROWTH
+    bulk = results.get("bulk_assign")
+    if bulk and bulk.get("seconds") is not None:
+        counts = list((bulk.get("query_counts") or {}).values())
+        bulk["constant_queries"] = len(set(counts)) == 1 if len(counts) > 1 else None
+        bulk["meets_targets"] = bool(
+            bulk["seconds"] < MAX_BULK_ASSIGN_SECONDS
+            and bulk.get("constant_queries")
+            and bulk.get("created") == bulk.get("patients")
+        )
+    return results
+
+
+def _cell(value, suffix: str = "") -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        value = f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    elif isinstance(value, int):
+        value = f"{value:,}"
+    return f"{value}{suffix}"
+
+
+def _yes_no(value) -> str:
+    if value is None:
+        return "n/a"
+    return "yes" if value else "**no**"
+
+
+def _data_line(seeded: dict) -> str:
+    statuses = seeded.get("assignments_by_status") or {}
+    return (
+        f"- Seeded: {_cell(seeded.get('clinicians'))} clinicians, "
+        f"{_cell(seeded.get('care_team_links'))} care-team links, "
+        f"{_cell(seeded.get('modules'))} published modules; assignments "
+        + ", ".join(f"{status} {_cell(count)}" for status, count in sorted(statuses.items()))
+        + f"; {_cell(seeded.get('section_progress'))} section views, "
+        f"{_cell(seeded.get('check_attempts'))} check attempts, "
+        f"{_cell(seeded.get('questions'))} questions, {_cell(seeded.get('replies'))} replies, "
+        f"{_cell(seeded.get('notifications'))} notifications."
+    )
+
+
+def render_markdown(results: dict) -> str:
+    """The figures of one run as Markdown (the part between the markers)."""
+    lines = [START_MARKER, ""]
+    run = results.get("run", {})
+    machine = results.get("machine", {})
+    lines += [
+        f"### Latest run: {run.get('finished_at', 'n/a')}",
+        "",
+        f"- Machine: {machine.get('nproc')} cores ({machine.get('cpu_model') or 'unknown CPU'}), "
+        f"{machine.get('memory_total')} memory; load average "
+        f"{', '.join(f'{v:.1f}' for v in machine.get('load_average_at_start', []))} at the "
+        f"start and {', '.join(f'{v:.1f}' for v in machine.get('load_average_at_end', []))} "
+        "at the end (the machine is shared).",
+        f"- {machine.get('postgresql', 'PostgreSQL ?')}; Redis {machine.get('redis', '?')}; "
+        f"Python {machine.get('python')}; gunicorn {run.get('gunicorn')}; locust {run.get('locust')}.",
+        f"- Server: gunicorn, {run.get('workers')} sync workers, DEBUG off, "
+        f"CONN_MAX_AGE={run.get('conn_max_age')}. Load: locust, {run.get('users')} concurrent "
+        f"users without pauses, {run.get('seconds')} s per endpoint after a warm-up, "
+        "from a separate process on 127.0.0.1.",
+        f"- Data: {_cell(results.get('seed', {}).get('patients'))} patients, "
+        f"{_cell(results.get('seed', {}).get('assignments'))} assignments "
+        f"(seeded in {_cell(results.get('seed', {}).get('seconds'))} s), "
+        f"whole run {_cell(run.get('total_seconds'))} s.",
+        _data_line(results.get("seed", {})),
+        f"- Command: `{run.get('command', 'make bench')}`",
+        "",
+        "#### Endpoints",
+        "",
+        "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | × floor | targets met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for endpoint in results.get("endpoints", {}).values():
+        lines.append(
+            f"| {endpoint['label']} | {_cell(endpoint.get('rps'))} | {_cell(endpoint.get('p50_ms'))} "
+            f"| {_cell(endpoint.get('p95_ms'))} | {_cell(endpoint.get('p99_ms'))} "
+            f"| {_cell(endpoint.get('errors'))} of {_cell(endpoint.get('requests'))} "
+            f"| {_cell(endpoint.get('ratio_to_floor'))} | {_yes_no(endpoint.get('meets_targets'))} |"
+        )
+    lines += [
+        "",
+        "Floors (each endpoint is divided by the floor that logs in the same way):",
+        "",
+        "| floor | req/s | p50 ms | p95 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for floor in results.get("floors", {}).values():
+        lines.append(
+            f"| {floor['label']} | {_cell(floor.get('rps'))} | {_cell(floor.get('p50_ms'))} "
+            f"| {_cell(floor.get('p95_ms'))} | {_cell(floor.get('p99_ms'))} "
+            f"| {_cell(floor.get('errors'))} of {_cell(floor.get('requests'))} |"
+        )
+    for missing in results.get("missing", []):
+        lines.append(f"\nNot measured: {missing}")
+    for note in results.get("notes", []):
+        lines.append(f"\nNote: {note}")
+
+    sweep = results.get("sweep")
+    if sweep:
+        lines += [
+            "",
+            "#### Reminder sweep",
+            "",
+            f'`run_full_sweep(deliver="{sweep.get("deliver")}")` in a child process at '
+            f"{sweep.get('moment')}, against one `INSERT ... SELECT` of as many Notification rows.",
+            "",
+            "| due assignments | sweep s | ms per 1,000 | plain INSERT s | × INSERT | peak RSS MB | reminders created / handed to delivery | targets met |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
+        ]
+        for run_row in sweep.get("runs", []):
+            lines.append(
+                f"| {_cell(run_row['due'])} | {_cell(run_row.get('seconds'))} "
+                f"| {_cell(run_row.get('ms_per_1000'))} | {_cell(run_row.get('insert_seconds'))} "
+                f"| {_cell(run_row.get('ratio_to_insert'))} | {_cell(run_row.get('peak_rss_mb'))} "
+                f"| {_cell(run_row.get('created'))} / {_cell(run_row.get('dispatched'))} "
+                f"| {_yes_no(run_row.get('meets_targets'))} |"
+            )
+        lines += [
+            "",
+            f"Time per due assignment at the largest size ÷ at the smallest: "
+            f"{_cell(sweep.get('per_row_growth'))} (linear: {_yes_no(sweep.get('linear'))}). "
+            "The plain INSERT is the best of three attempts.",
+        ]
+    bulk = results.get("bulk_assign")
+    if bulk:
+        counts = bulk.get("query_counts") or {}
+        request = bulk.get("request") or {}
+        lines += [
+            "",
+            "#### Bulk assignment",
+            "",
+            f"One module to {_cell(bulk.get('patients'))} patients in one request, "
+            f"{request.get('through', 'n/a')}: HTTP {request.get('status', 'n/a')}, "
+            f"{_cell(request.get('seconds'))} s, {_cell(request.get('created'))} assignments "
+            "created"
+            + (f" ({request['error']})" if request.get("error") else "")
+            + f". The service alone (`assignment_create_bulk`): {_cell(bulk.get('service_seconds'))} s, "
+            f"{_cell(bulk.get('service_created'))} created. Checked against the target: the "
+            f"{bulk.get('figure', 'n/a')}, {_cell(bulk.get('seconds'))} s. Queries of the "
+            "service call by number of patients: "
+            + ", ".join(f"{n} → {q}" for n, q in counts.items())
+            + f" (constant: {_yes_no(bulk.get('constant_queries'))}). "
+            f"Targets met: {_yes_no(bulk.get('meets_targets'))}.",
+        ]
+    lines += ["", END_MARKER]
+    return "\n".join(lines)
+
+
+DOC_HEADER = """# Performance
+
+How fast the portal is on one machine, measured by `make bench` (apps/bench).
+
+"""
+
+
+def write_report(results: dict, *, json_path: Path, markdown_path: Path) -> None:
+    """Write the JSON and replace the figures in the Markdown document (or create it)."""
+    results.setdefault("run", {}).setdefault("finished_at", datetime.now(UTC).isoformat())
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(results, indent=2, sort_keys=True, default=str) + "\n")
+    figures = render_markdown(results)
+    if markdown_path.exists():
+        text = markdown_path.read_text()
+        pattern = re.compile(re.escape(START_MARKER) + r".*?" + re.escape(END_MARKER), re.S)
+        if pattern.search(text):
+            text = pattern.sub(lambda _match: figures, text)
+        else:
+            text = text.rstrip() + "\n\n" + figures + "\n"
+    else:
+        text = DOC_HEADER + figures + "\n"
+    markdown_path.write_text(text)

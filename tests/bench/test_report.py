@@ -1,0 +1,183 @@
+"""The report writer: targets checked and figures written, from a made-up run."""
+
+import json
+
+import pytest
+
+from apps.bench import report
+from apps.bench.harness import read_locust_stats
+
+
+def fake_results() -> dict:
+    return {
+        "run": {"finished_at": "2026-11-27T12:00:00+00:00", "workers": 5, "users": 5},
+        "machine": {"nproc": 2, "load_average_at_start": [1.0, 1.0, 1.0]},
+        "seed": {"patients": 10_000, "assignments": 98_000, "seconds": 31.5},
+        "floors": {
+            "floor_web_patient": {"label": "Floor, web", "rps": 200.0, "p95_ms": 40.0, "errors": 0},
+        },
+        "endpoints": {
+            "my_reading": {
+                "label": "My reading",
+                "floor": "floor_web_patient",
+                "requests": 3000,
+                "errors": 0,
+                "error_rate": 0.0,
+                "rps": 120.0,
+                "p50_ms": 30.0,
+                "p95_ms": 80.0,
+                "p99_ms": 120.0,
+            },
+            "my_patients": {
+                "label": "My patients",
+                "floor": "floor_web_patient",
+                "requests": 900,
+                "errors": 2,
+                "error_rate": 0.002,
+                "rps": 60.0,
+                "p50_ms": 90.0,
+                "p95_ms": 200.0,
+                "p99_ms": 300.0,
+            },
+        },
+        "sweep": {
+            "moment": "2026-11-27T19:00:00+00:00",
+            "deliver": "enqueue",
+            "runs": [
+                {
+                    "due": 10_000,
+                    "seconds": 2.0,
+                    "insert_seconds": 0.4,
+                    "peak_rss_mb": 120.0,
+                    "created": 10_000,
+                    "dispatched": 10_000,
+                },
+                {
+                    "due": 100_000,
+                    "seconds": 21.0,
+                    "insert_seconds": 1.5,
+                    "peak_rss_mb": 140.0,
+                    "created": 100_000,
+                    "dispatched": 100_000,
+                },
+            ],
+        },
+        "bulk_assign": {
+            "patients": 1000,
+            "request": {
+                "through": "through the web form, POST /patients/assign/",
+                "status": 302,
+                "seconds": 0.8,
+                "created": 1000,
+            },
+            "service_seconds": 0.6,
+            "service_created": 1000,
+            "figure": "request",
+            "created": 1000,
+            "seconds": 0.8,
+            "query_counts": {"100": 7, "1000": 7},
+        },
+        "missing": [],
+    }
+
+
+def test_every_endpoint_gets_its_ratio_to_the_floor_and_a_verdict():
+    results = report.evaluate(fake_results())
+
+    reading = results["endpoints"]["my_reading"]
+    assert set(report.ENDPOINT_KEYS) <= set(reading)
+    assert reading["ratio_to_floor"] == 0.6
+    assert reading["meets_targets"] is True
+    patients = results["endpoints"]["my_patients"]
+    assert patients["ratio_to_floor"] == 0.3
+    assert patients["meets_targets"] is False
+
+
+def test_sweep_is_compared_with_the_insert_and_checked_for_linear_growth():
+    sweep = report.evaluate(fake_results())["sweep"]
+
+    small, large = sweep["runs"]
+    assert small["ratio_to_insert"] == 5.0
+    assert small["meets_targets"] is True
+    assert large["ratio_to_insert"] == 14.0
+    assert large["meets_targets"] is False
+    assert sweep["per_row_growth"] == 1.05
+    assert sweep["linear"] is True
+
+
+def test_bulk_assign_needs_the_same_query_count_at_every_size():
+    results = fake_results()
+    assert report.evaluate(results)["bulk_assign"]["meets_targets"] is True
+
+    results = fake_results()
+    results["bulk_assign"]["query_counts"] = {"100": 7, "1000": 16}
+    bulk = report.evaluate(results)["bulk_assign"]
+    assert bulk["constant_queries"] is False
+    assert bulk["meets_targets"] is False
+
+
+def test_writes_the_json_and_replaces_only_the_figures_in_the_document(tmp_path):
+    markdown = tmp_path / "performance.md"
+    markdown.write_text(
+        "# Performance\n\nWritten by hand.\n\n"
+        f"{report.START_MARKER}\nold figures\n{report.END_MARKER}\n\n## Recommendations\nKeep.\n"
+    )
+    json_path = tmp_path / "performance.json"
+
+    results = fake_results()
+    results["notes"] = ["The web form refused 1,000 patients."]
+    report.write_report(report.evaluate(results), json_path=json_path, markdown_path=markdown)
+
+    written = json.loads(json_path.read_text())
+    assert {"run", "machine", "seed", "floors", "endpoints", "sweep", "bulk_assign"} <= set(written)
+    assert written["endpoints"]["my_reading"]["ratio_to_floor"] == 0.6
+    text = markdown.read_text()
+    assert "old figures" not in text
+    assert "Written by hand." in text and "## Recommendations\nKeep." in text
+    assert "| My reading | 120.0 | 30.0 | 80.0 | 120.0 | 0 of 3,000 | 0.60 | yes |" in text
+    assert "| My patients |" in text and "**no**" in text
+    assert text.count(report.START_MARKER) == 1
+    assert "Note: The web form refused 1,000 patients." in text
+    assert (
+        "One module to 1,000 patients in one request, through the web form, "
+        "POST /patients/assign/: HTTP 302" in text
+    )
+
+
+def test_a_new_document_gets_a_title_and_the_figures(tmp_path):
+    markdown = tmp_path / "performance.md"
+
+    report.write_report(
+        report.evaluate(fake_results()), json_path=tmp_path / "p.json", markdown_path=markdown
+    )
+
+    text = markdown.read_text()
+    assert text.startswith("# Performance")
+    assert report.START_MARKER in text and report.END_MARKER in text
+
+
+def test_reads_one_endpoint_from_locust_csv(tmp_path):
+    stats = tmp_path / "my_reading_stats.csv"
+    stats.write_text(
+        "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
+        "Min Response Time,Max Response Time,Average Content Size,Requests/s,Failures/s,"
+        "50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\n"
+        "GET,my_reading,1200,3,24,27.5,9,310,14093,79.96,0.2,24,28,31,33,40,48,60,75,250,310,310\n"
+        ",Aggregated,1200,3,24,27.5,9,310,14093,79.96,0.2,24,28,31,33,40,48,60,75,250,310,310\n"
+    )
+
+    figures = read_locust_stats(stats, name="my_reading")
+
+    assert figures == {
+        "requests": 1200,
+        "errors": 3,
+        "error_rate": 0.0025,
+        "rps": 80.0,
+        "p50_ms": 24.0,
+        "p95_ms": 48.0,
+        "p99_ms": 75.0,
+        "mean_ms": 27.5,
+        "max_ms": 310.0,
+    }
+    with pytest.raises(ValueError):
+        read_locust_stats(stats, name="not_there")

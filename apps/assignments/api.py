@@ -8,7 +8,8 @@ behalf audit themselves in the services; staff reads are audited here, as the we
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -27,7 +28,7 @@ from apps.library.models import Module
 
 from . import selectors, services
 from .grading import mark_answers
-from .models import Assignment
+from .models import Assignment, SectionProgress
 
 Status = Assignment.Status
 
@@ -431,9 +432,20 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             "patient", "module__current_version", "completed_version"
         ).defer("module__current_version__snapshot", "completed_version__snapshot")
         if "sections_viewed" not in assignments.query.annotations:
-            assignments = assignments.annotate(sections_viewed=Count("progress"))
+            # A correlated subquery, not a JOIN + GROUP BY: the database counts sections only
+            # for the rows on the page, not for a clinician's whole care team (see
+            # docs/performance.md: 2,050 ms -> 131 ms for a clinician with 2,000 patients).
+            opened = (
+                SectionProgress.objects.filter(assignment=OuterRef("pk"))
+                .order_by()
+                .values("assignment")
+                .annotate(n=Count("id"))
+                .values("n")
+            )
+            assignments = assignments.annotate(
+                sections_viewed=Coalesce(Subquery(opened, output_field=IntegerField()), 0)
+            )
         if not assignments.query.order_by:
-            # A grouped query drops the model's default ordering; pages need a stable one.
             assignments = assignments.order_by("-assigned_at", "-id")
         return assignments
 

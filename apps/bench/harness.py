@@ -79,7 +79,12 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        self._wait_until_ready()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            # __exit__ does not run when __enter__ fails: stop the server here.
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def _wait_until_ready(self, timeout: float = 180) -> None:

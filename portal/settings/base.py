@@ -219,7 +219,7 @@ STORAGES = {
 # Input limits: no uploads anywhere, small request bodies.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # the assign form may list a 2,000-patient care team
 
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",

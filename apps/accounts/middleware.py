@@ -1,3 +1,4 @@
+import re
 import time
 from urllib.parse import urlencode
 
@@ -13,6 +14,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from . import security
+
+_SESSION_KEY_PATTERN = re.compile(r"[a-z0-9]{8,64}")
+
+
+class MalformedSessionKeyMiddleware:
+    """Forget a session cookie or X-Session-Token that can't be a session key.
+
+    Session keys are short lowercase letters and digits. Anything else (a NUL byte, say)
+    would reach the session table as it is, and PostgreSQL refuses NUL bytes in text with an
+    error, so a mangled cookie would be a 500 instead of "not logged in".
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+        if cookie is not None and not _SESSION_KEY_PATTERN.fullmatch(cookie):
+            del request.COOKIES[settings.SESSION_COOKIE_NAME]
+        token = request.META.get("HTTP_X_SESSION_TOKEN")
+        if token and not _SESSION_KEY_PATTERN.fullmatch(token):
+            request.META["HTTP_X_SESSION_TOKEN"] = "invalid"  # noqa: S105 - a marker, not a secret
+        return self.get_response(request)
 
 
 class UserLanguageMiddleware:

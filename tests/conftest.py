@@ -83,3 +83,21 @@ def clinician_client(client, clinician):
     ensure_mfa(clinician)
     client.force_login(clinician)
     return client
+
+
+@pytest.fixture
+def staff_login(db):
+    """A new client logged in as a clinician or admin who has set up their authenticator app.
+
+    Each call gives a client of its own, so a test can act as a patient and a clinician
+    side by side.
+    """
+    from django.test import Client
+
+    def login(user):
+        ensure_mfa(user)
+        staff_client = Client()
+        staff_client.force_login(user)
+        return staff_client
+
+    return login

@@ -1,32 +1,7 @@
-"""Staff must set up two-step verification before they see any page (StaffMFARequiredMiddleware).
-These tests are about reading and assigning, so the staff who log in here already have an
-authenticator app, as real clinicians would."""
+"""Staff must set up two-step verification before they see any page, so the clinicians who
+log in here already have an authenticator app (tests/conftest.py: staff_login)."""
 
 import pytest
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import encrypt
-from django.test import Client
-
-
-def enrol_totp(user):
-    Authenticator.objects.get_or_create(
-        user=user,
-        type=Authenticator.Type.TOTP,
-        defaults={"data": {"secret": encrypt("JBSWY3DPEHPK3PXP")}},
-    )
-    return user
-
-
-@pytest.fixture
-def staff_login(db):
-    """A new client logged in as a clinician or admin who has set up their authenticator app."""
-
-    def login(user):
-        client = Client()
-        client.force_login(enrol_totp(user))
-        return client
-
-    return login
 
 
 @pytest.fixture

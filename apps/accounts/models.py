@@ -88,6 +88,13 @@ class User(AbstractBaseUser, PermissionsMixin):
                 models.functions.Lower("email"), name="accounts_user_email_ci_unique"
             ),
         ]
+        indexes = [
+            # Scoping ("patients of this care team") joins care-team links to patients by id:
+            # read from this index alone, without visiting every user row.
+            models.Index(fields=["role", "id"], name="user_role_id"),
+            # Lists of people by name (My patients, the default order) walk it, page by page.
+            models.Index(fields=["name", "id"], name="user_name_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"

@@ -61,6 +61,8 @@ class Assignment(models.Model):
             models.Index(fields=["patient", "status"]),
             models.Index(fields=["status", "due_on"]),
             models.Index(fields=["module", "status"]),
+            # Staff lists, newest first (the API's default order), read it from the top.
+            models.Index(fields=["-assigned_at", "-id"], name="assignment_newest_first"),
         ]
 
     def __str__(self) -> str:

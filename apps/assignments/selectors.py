@@ -13,12 +13,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
     DateField,
     Exists,
     F,
+    IntegerField,
     Max,
     OuterRef,
     Prefetch,
@@ -28,6 +30,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -144,6 +147,22 @@ def reading_version(*, assignment: Assignment) -> ModuleVersion | None:
 # --- Patients' own assignments ----------------------------------------------------------------
 
 
+def sections_viewed():
+    """How many sections of an assignment the patient opened, as an annotation.
+
+    A correlated subquery rather than JOIN + GROUP BY: the database counts only for the rows
+    it returns (a page), and the rest of the query needs no grouping over every joined column.
+    """
+    opened = (
+        SectionProgress.objects.filter(assignment=OuterRef("pk"))
+        .order_by()
+        .values("assignment")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(opened, output_field=IntegerField()), 0)
+
+
 def assignment_list_for_patient(*, patient: User) -> QuerySet[Assignment]:
     """What a patient sees: their own assignments of published content, never cancelled ones.
 
@@ -151,7 +170,8 @@ def assignment_list_for_patient(*, patient: User) -> QuerySet[Assignment]:
     section count).
     """
     return (
-        Assignment.objects.filter(patient=patient, module__in=Module.objects.published())
+        Assignment.objects.filter(patient=patient)
+        .filter(Module.published_q("module__"))
         .exclude(status=Status.CANCELLED)
         .select_related("module", "module__current_version", "assigned_by")
         .defer("module__current_version__snapshot")
@@ -162,7 +182,7 @@ def assignment_list_for_patient(*, patient: User) -> QuerySet[Assignment]:
                 to_attr="published_translations",
             )
         )
-        .annotate(sections_viewed=Count("progress"))
+        .annotate(sections_viewed=sections_viewed())
         .order_by("due_on", "-assigned_at", "-id")
     )
 
@@ -171,7 +191,8 @@ def assignment_get_for_patient(*, patient: User, assignment_id) -> Assignment:
     """One of the patient's own assignments with its current version loaded, or 404."""
     try:
         assignment = (
-            Assignment.objects.filter(patient=patient, module__in=Module.objects.published())
+            Assignment.objects.filter(patient=patient)
+            .filter(Module.published_q("module__"))
             .exclude(status=Status.CANCELLED)
             .select_related("module", "module__current_version")
             .get(pk=int(assignment_id))
@@ -238,6 +259,50 @@ DASHBOARD_FILTERS = ("overdue", "open_questions", "not_started")
 DASHBOARD_SORTS = ("name", "recent_activity", "least_activity", "overdue")
 
 
+def _dashboard_counts(*, timezones: Iterable[str]) -> dict:
+    """The per-patient counts of "My patients", as annotations on a User queryset."""
+    today = local_today_expression(timezones=timezones, field="timezone")
+    return {
+        "assigned_count": Count("assignments", filter=Q(assignments__status=Status.ASSIGNED)),
+        "in_progress_count": Count("assignments", filter=Q(assignments__status=Status.IN_PROGRESS)),
+        "completed_count": Count("assignments", filter=Q(assignments__status=Status.COMPLETED)),
+        "overdue_count": Count(
+            "assignments",
+            filter=Q(assignments__status__in=OPEN, assignments__due_on__lt=today),
+        ),
+        "failed_check_count": Count(
+            "assignments",
+            filter=Q(assignments__check_failed=True) & ~Q(assignments__status=Status.CANCELLED),
+        ),
+        "last_activity": Max("assignments__last_activity_at"),
+    }
+
+
+DASHBOARD_COUNTS = (
+    "assigned_count",
+    "in_progress_count",
+    "completed_count",
+    "overdue_count",
+    "failed_check_count",
+    "last_activity",
+)
+
+
+def _has_open_questions() -> Exists:
+    return Exists(
+        Question.objects.filter(
+            patient=OuterRef("pk"), status=Question.Status.OPEN, withdrawn_at__isnull=True
+        )
+    )
+
+
+def _dashboard_search(patients: QuerySet[User], search: str) -> QuerySet[User]:
+    search = search.strip()
+    if search:
+        patients = patients.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    return patients
+
+
 def patient_dashboard_rows(
     *,
     user: User,
@@ -250,31 +315,16 @@ def patient_dashboard_rows(
     Annotations: assigned_count (not opened yet), in_progress_count, completed_count,
     overdue_count (open and past the due date where the patient lives), failed_check_count,
     last_activity, has_open_questions. Filters: "overdue", "open_questions", "not_started"
-    (something assigned and not opened yet). Paginate the result; the count is one more query.
+    (something assigned and not opened yet). This counts for every patient of the care team
+    (the CSV export, and sorting or filtering by a count); a page of the list is
+    patient_dashboard_page, which counts only the rows it shows when it can.
     """
     patients = patient_list_for_user(user=user)
-    today = local_today_expression(timezones=_timezones_of(patients), field="timezone")
-    open_questions = Question.objects.filter(
-        patient=OuterRef("pk"), status=Question.Status.OPEN, withdrawn_at__isnull=True
-    )
     rows = patients.annotate(
-        assigned_count=Count("assignments", filter=Q(assignments__status=Status.ASSIGNED)),
-        in_progress_count=Count("assignments", filter=Q(assignments__status=Status.IN_PROGRESS)),
-        completed_count=Count("assignments", filter=Q(assignments__status=Status.COMPLETED)),
-        overdue_count=Count(
-            "assignments",
-            filter=Q(assignments__status__in=OPEN, assignments__due_on__lt=today),
-        ),
-        failed_check_count=Count(
-            "assignments",
-            filter=Q(assignments__check_failed=True) & ~Q(assignments__status=Status.CANCELLED),
-        ),
-        last_activity=Max("assignments__last_activity_at"),
-        has_open_questions=Exists(open_questions),
+        **_dashboard_counts(timezones=_timezones_of(patients)),
+        has_open_questions=_has_open_questions(),
     )
-    search = search.strip()
-    if search:
-        rows = rows.filter(Q(name__icontains=search) | Q(email__icontains=search))
+    rows = _dashboard_search(rows, search)
     filters = set(filters)
     if "overdue" in filters:
         rows = rows.filter(overdue_count__gt=0)
@@ -289,6 +339,52 @@ def patient_dashboard_rows(
         "overdue": ["-overdue_count", "name", "id"],
     }
     return rows.order_by(*ordering.get(sort, ordering["name"]))
+
+
+def patient_dashboard_page(
+    *,
+    user: User,
+    search: str = "",
+    filters: Iterable[str] = (),
+    sort: str = "name",
+    page_number=None,
+    per_page: int = 25,
+) -> Page:
+    """One page of "My patients", its rows annotated as in patient_dashboard_rows.
+
+    When neither the order nor a filter depends on the counts (the usual view: by name,
+    maybe searched, maybe only patients with a question waiting), the patients of the page
+    are picked first and only they are counted: a clinician with 2,000 patients no longer
+    waits for 2,000 patients' counts to see 25 of them. Otherwise the whole care team is
+    counted and sorted, as the order needs.
+    """
+    filters = set(filters)
+    if sort in ("recent_activity", "least_activity", "overdue") or filters & {
+        "overdue",
+        "not_started",
+    }:
+        rows = patient_dashboard_rows(user=user, search=search, filters=filters, sort=sort)
+        page = Paginator(rows, per_page).get_page(page_number)
+        page.object_list = list(page.object_list)
+        return page
+    patients = _dashboard_search(patient_list_for_user(user=user), search).annotate(
+        has_open_questions=_has_open_questions()
+    )
+    if "open_questions" in filters:
+        patients = patients.filter(has_open_questions=True)
+    page = Paginator(patients.order_by("name", "id"), per_page).get_page(page_number)
+    shown = list(page.object_list)
+    counts = {
+        row["pk"]: row
+        for row in User.objects.filter(pk__in=[patient.pk for patient in shown])
+        .annotate(**_dashboard_counts(timezones={patient.timezone for patient in shown}))
+        .values("pk", *DASHBOARD_COUNTS)
+    }
+    for patient in shown:
+        for name in DASHBOARD_COUNTS:
+            setattr(patient, name, counts[patient.pk][name])
+    page.object_list = shown
+    return page
 
 
 # --- The patient page -------------------------------------------------------------------------
@@ -354,7 +450,7 @@ def _summaries_queryset() -> QuerySet[Assignment]:
             "completed_version__snapshot",
             "completed_version__module__current_version__snapshot",
         )
-        .annotate(sections_viewed=Count("progress"))
+        .annotate(sections_viewed=sections_viewed())
         .prefetch_related(
             Prefetch(
                 "attempts",

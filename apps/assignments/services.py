@@ -16,7 +16,7 @@ a `channel` ("web" or "api").
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -383,12 +383,27 @@ def _current_version(assignment: Assignment) -> ModuleVersion:
     return version
 
 
-def _touch(assignment: Assignment, now: datetime) -> None:
+# Last activity is kept to the minute: a patient paging back and forth through sections does
+# not rewrite the assignment row on every page (each first view of a section is still kept,
+# to the microsecond, in SectionProgress).
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+
+
+def _touch(assignment: Assignment, now: datetime, *, always: bool = True) -> None:
     """Note activity on an open assignment and move it from new to in progress.
 
     One conditional UPDATE computed by the database, so two requests at once can't overwrite
-    each other's change or move the status backwards.
+    each other's change or move the status backwards. With always=False the UPDATE is left
+    out when it would change nothing but a last activity less than ACTIVITY_RESOLUTION old.
     """
+    if (
+        not always
+        and assignment.status == Status.IN_PROGRESS
+        and assignment.started_at is not None
+        and assignment.last_activity_at is not None
+        and timedelta(0) <= now - assignment.last_activity_at < ACTIVITY_RESOLUTION
+    ):
+        return
     Assignment.objects.filter(pk=assignment.pk, status__in=OPEN).update(
         status=Case(
             When(status=Status.ASSIGNED, then=Value(Status.IN_PROGRESS)), default=F("status")
@@ -430,7 +445,7 @@ def _record_positions(assignment: Assignment, positions: Iterable[int]) -> None:
         ],
         ignore_conflicts=True,
     )
-    _touch(assignment, now)
+    _touch(assignment, now, always=False)
 
 
 @transaction.atomic

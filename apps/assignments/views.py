@@ -6,7 +6,6 @@ through a scoped selector, so another patient's reading or another team's patien
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -272,10 +271,17 @@ def _dashboard_rows(request):
 
 @clinician_required
 def my_patients(request):
-    form, rows = _dashboard_rows(request)
-    search, show, _sort = form.values()
-    page = Paginator(rows, PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
-    patients = list(page.object_list)
+    form = DashboardForm(request.GET or None)
+    search, show, sort = form.values()
+    page = selectors.patient_dashboard_page(
+        user=request.user,
+        search=search,
+        filters=show,
+        sort=sort,
+        page_number=request.GET.get("page"),
+        per_page=PATIENTS_PER_PAGE,
+    )
+    patients = page.object_list
     services.audit_patients_seen(
         actor=request.user,
         action="patient_list.view",

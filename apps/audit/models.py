@@ -15,12 +15,22 @@ class AuditQuerySet(models.QuerySet):
 class AuditEvent(models.Model):
     """Who viewed or changed whose health information, when and from where. Insert only."""
 
+    # No single-column indexes on the two people: the (person, -at) indexes below serve every
+    # lookup by person, and each index is one more write for every row of every list viewed.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     action = models.CharField(max_length=64)
     subject_patient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)

@@ -3,6 +3,8 @@ that patient's information, on the web and in the API."""
 
 from collections.abc import Iterable
 
+from django.db import connection
+
 from apps.accounts.models import User
 
 from .models import AuditEvent
@@ -74,4 +76,35 @@ def audit_log_many(
                 ip=ip,
             )
         )
-    AuditEvent.objects.bulk_create(events)
+    if events and connection.vendor == "postgresql":
+        _insert_unnested(events)
+    else:
+        AuditEvent.objects.bulk_create(events)
+
+
+def _insert_unnested(events: list[AuditEvent]) -> None:
+    """The same rows as bulk_create, as one INSERT ... SELECT unnest(...) without RETURNING.
+
+    A clinician's list writes one row per patient shown on every page view; building and
+    sending them this way costs a fraction of the ORM's bulk path (docs/performance.md).
+    """
+    meta = AuditEvent._meta
+    fields = [
+        (meta.get_field("actor"), "bigint"),
+        (meta.get_field("action"), "text"),
+        (meta.get_field("subject_patient"), "bigint"),
+        (meta.get_field("object_type"), "text"),
+        (meta.get_field("object_id"), "text"),
+        (meta.get_field("channel"), "text"),
+        (meta.get_field("at"), "timestamptz"),
+        (meta.get_field("ip"), "inet"),
+    ]
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {table} ({columns}) SELECT {values}".format(  # noqa: S608 - model names only
+        table=quote(meta.db_table),
+        columns=", ".join(quote(field.column) for field, _kind in fields),
+        values=", ".join(f"unnest(%s::{kind}[])" for _field, kind in fields),
+    )
+    params = [[getattr(event, field.attname) for event in events] for field, _kind in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 import time_machine
 
+from apps.assignments.api import AssignmentSerializer
 from apps.assignments.models import Assignment, CheckAttempt, SectionProgress
 from apps.audit.models import AuditEvent
 from apps.library.models import Module
@@ -321,3 +322,16 @@ def test_patient_list_shows_published_reading_only(api_as, people, world):
     Module.objects.filter(pk=retired.pk).update(status=Module.Status.RETIRED)
     ids = {row["id"] for row in api_as("patient").get(ASSIGNMENTS).json()["results"]}
     assert ids == {world["assignment"].pk}
+
+
+@pytest.mark.parametrize("role", ["patient", "clinician", "admin"])
+def test_list_rows_carry_every_field_and_the_sections_opened(api_as, world, role):
+    # `world["assignment"]` has every section opened; each role's list is built differently
+    # (a patient's own rows, a care team's, everyone's) and must say the same about it.
+    rows = {row["id"]: row for row in api_as(role).get(ASSIGNMENTS).json()["results"]}
+    row = rows[world["assignment"].pk]
+    total = world["assignment"].module.current_version.section_count
+    # Every declared field is there: a field whose value is missing is left out by DRF.
+    assert set(row) == set(AssignmentSerializer.Meta.fields)
+    assert (row["sections_viewed"], row["sections_total"]) == (total, total)
+    assert row["patient_name"] == world["assignment"].patient.name

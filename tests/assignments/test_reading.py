@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.assignments import services
@@ -52,6 +54,40 @@ def test_viewing_a_section_twice_keeps_one_row_and_the_first_view_time(assignmen
     progress = SectionProgress.objects.get(assignment=assignment)
     assert progress.first_viewed_at == start
     assert _fresh(assignment).last_activity_at == start + timedelta(hours=2)
+
+
+def test_paging_back_within_a_minute_does_not_rewrite_the_assignment(assignment):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        services.progress_record(assignment=assignment, position=1)
+    loaded = _fresh(assignment)
+    # The first view of section 2 is kept; last activity is kept to the minute.
+    with (
+        time_machine.travel(start + timedelta(seconds=30), tick=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        services.progress_record(assignment=loaded, position=2)
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert "INSERT" in statements
+    assert "UPDATE" not in statements
+    saved = _fresh(assignment)
+    assert saved.last_activity_at == start
+    assert set(saved.progress.values_list("position", flat=True)) == {1, 2}
+    assert saved.progress.get(position=2).first_viewed_at == start + timedelta(seconds=30)
+    with time_machine.travel(start + services.ACTIVITY_RESOLUTION, tick=False):
+        services.progress_record(assignment=_fresh(assignment), position=1)
+    assert _fresh(assignment).last_activity_at == start + services.ACTIVITY_RESOLUTION
+
+
+def test_a_new_reading_is_always_moved_to_in_progress(assignment):
+    # Even with a recent last activity (set by something else), the first view starts it.
+    now = timezone.now()
+    Assignment.objects.filter(pk=assignment.pk).update(last_activity_at=now)
+    with time_machine.travel(now + timedelta(seconds=5), tick=False):
+        services.progress_record(assignment=_fresh(assignment), position=1)
+    saved = _fresh(assignment)
+    assert saved.status == Status.IN_PROGRESS
+    assert saved.started_at == now + timedelta(seconds=5)
 
 
 def test_two_tabs_with_the_same_stale_assignment_make_one_row_and_no_error(assignment):

@@ -4,7 +4,8 @@ A clinician logs in (with a two-step code), invites a patient and assigns a modu
 patient sets a password from the emailed link, reads every section, answers the check with
 the keyboard alone, finishes and asks a question; the clinician answers; the patient sees the
 reply. axe-core checks every page on the way, as each role, and the main pages are saved
-to docs/screenshots/ (the README shows patient-my-reading-desktop.png).
+as screenshots (to docs/screenshots/ with SAVE_SCREENSHOTS=1; the README shows
+patient-my-reading-desktop.png).
 """
 
 import re

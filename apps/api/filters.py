@@ -7,6 +7,7 @@ script would get every row back believing it had filtered them.
 import re
 
 from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend, OrderingFilter
 from rest_framework.settings import api_settings
@@ -102,3 +103,16 @@ class StrictOrderingFilter(OrderingFilter):
                 "schema": {"type": "string", "pattern": f"^{one}(?:,{one})*$"},
             }
         ]
+
+
+class PortalFilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when the request has no query parameters.
+
+    With nothing asked for, every filter would leave the list as it is; building the
+    FilterSet and its form for every plain list request is work for nothing.
+    """
+
+    def filter_queryset(self, request, queryset, view):
+        if not request.query_params:
+            return queryset
+        return super().filter_queryset(request, queryset, view)

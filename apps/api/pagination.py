@@ -1,6 +1,24 @@
+from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
+
+
+class FirstPagePaginator(Paginator):
+    """A Paginator that does not count the rows when the first page already shows them all.
+
+    Page 1 always exists, so it can be fetched before anything is counted; when it comes
+    back short of a full page, its length is the count. A patient's own lists are nearly
+    always one page, so they run one query instead of two. Any other page counts as usual.
+    """
+
+    def page(self, number):
+        if str(number).strip() != "1":
+            return super().page(number)
+        rows = list(self.object_list[: self.per_page])
+        if len(rows) < self.per_page:
+            self.__dict__["count"] = len(rows)  # Paginator.count is a cached_property.
+        return self._get_page(rows, 1, self)
 
 
 class PortalPagination(PageNumberPagination):
@@ -10,6 +28,7 @@ class PortalPagination(PageNumberPagination):
     replaced; one above the maximum is served at the maximum, as the description says.
     """
 
+    django_paginator_class = FirstPagePaginator
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100

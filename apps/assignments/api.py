@@ -425,7 +425,10 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         if getattr(self, "swagger_fake_view", False):
             return Assignment.objects.none()
         user = self.request.user
-        assignments = selectors.assignment_list_for_user(user=user)
+        if user.is_patient:
+            assignments = selectors.assignment_list_for_patient(patient=user, for_reading=False)
+        else:
+            assignments = selectors.assignment_list_for_user(user=user)
         # A list row needs the module, its current version (for the section count) and, once
         # finished, the version read: join those and nothing else. The snapshots (whole
         # texts) stay behind. Fewer joins are also less for PostgreSQL to plan on every call.

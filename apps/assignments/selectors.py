@@ -29,6 +29,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -163,28 +164,48 @@ def sections_viewed():
     return Coalesce(Subquery(opened, output_field=IntegerField()), 0)
 
 
-def assignment_list_for_patient(*, patient: User) -> QuerySet[Assignment]:
+def assignment_list_for_patient(*, patient: User, for_reading: bool = True) -> QuerySet[Assignment]:
     """What a patient sees: their own assignments of published content, never cancelled ones.
 
     `sections_viewed` is annotated; the version's snapshot is deferred (a list needs only its
-    section count).
+    section count). `for_reading` also loads the module, its version and who assigned each
+    one (what "My reading" shows); the API's list picks its own. For the module the patient
+    actually reads, see with_reading_modules.
     """
-    return (
+    assignments = (
         Assignment.objects.filter(patient=patient)
         .filter(Module.published_q("module__"))
         .exclude(status=Status.CANCELLED)
-        .select_related("module", "module__current_version", "assigned_by")
-        .defer("module__current_version__snapshot")
-        .prefetch_related(
-            Prefetch(
-                "module__translations",
-                queryset=_published_translations(patient.preferred_language),
-                to_attr="published_translations",
-            )
-        )
         .annotate(sections_viewed=sections_viewed())
         .order_by("due_on", "-assigned_at", "-id")
     )
+    if not for_reading:
+        return assignments
+    return assignments.select_related("module", "module__current_version", "assigned_by").defer(
+        "module__current_version__snapshot"
+    )
+
+
+def with_reading_modules(assignments: Iterable[Assignment], *, language: str) -> list[Assignment]:
+    """The assignments, each with `.reading`: the module the patient reads (reading_module).
+
+    Translations are looked up, in one query, only for modules in another language than the
+    patient's; most lists have none, and then this costs no query at all.
+    """
+    assignments = list(assignments)
+    foreign = [a.module for a in assignments if language and a.module.language != language]
+    if foreign:
+        prefetch_related_objects(
+            foreign,
+            Prefetch(
+                "translations",
+                queryset=_published_translations(language),
+                to_attr="published_translations",
+            ),
+        )
+    for assignment in assignments:
+        assignment.reading = reading_module(assignment=assignment, language=language)
+    return assignments
 
 
 def assignment_get_for_patient(*, patient: User, assignment_id) -> Assignment:

@@ -52,14 +52,14 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 @patient_required
 def my_reading(request):
-    assignments = list(selectors.assignment_list_for_patient(patient=request.user))
+    # `.reading`: what the patient will read, the assigned module or its translation.
+    assignments = selectors.with_reading_modules(
+        selectors.assignment_list_for_patient(patient=request.user),
+        language=request.user.preferred_language,
+    )
     today = selectors.patient_today(patient=request.user)
     finished_modules = {a.module_id for a in assignments if a.status == Assignment.Status.COMPLETED}
     for assignment in assignments:
-        # What the patient will read: the assigned module or its translation in their language.
-        assignment.reading = selectors.reading_module(
-            assignment=assignment, language=request.user.preferred_language
-        )
         assignment.is_overdue = (
             assignment.is_open and assignment.due_on is not None and assignment.due_on < today
         )

@@ -308,7 +308,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.PortalPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "apps.api.filters.KnownQueryParameters",
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.api.filters.PortalFilterBackend",
         "apps.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["apps.api.throttling.WriteRateThrottle"],

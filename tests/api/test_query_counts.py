@@ -58,3 +58,34 @@ def test_list_query_count_does_not_grow_with_rows(api_as, people, role, url):
 
     assert many == few
     assert client.get(url).json()["count"] >= 6
+
+
+def _count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return sum(
+        query["sql"].upper().startswith("SELECT COUNT(") for query in context.captured_queries
+    )
+
+
+def test_a_first_page_that_shows_everything_is_not_counted_again(api_as, people, world):
+    client = api_as("patient")
+    assert _count_queries(client, "/api/v1/assignments/") == 0
+    body = client.get("/api/v1/assignments/").json()
+    assert (body["count"], body["next"], len(body["results"])) == (1, None, 1)
+
+
+def test_full_and_later_pages_are_counted(api_as, people, world):
+    patient = people["patient"]
+    for _ in range(3):
+        AssignmentFactory(patient=patient)
+    client = api_as("patient")
+    # A full first page may have more after it: the count says how many.
+    assert _count_queries(client, "/api/v1/assignments/?page_size=2") == 1
+    first = client.get("/api/v1/assignments/?page_size=2").json()
+    assert (first["count"], len(first["results"])) == (4, 2)
+    assert first["next"].endswith("page=2&page_size=2")
+    second = client.get("/api/v1/assignments/?page=2&page_size=2").json()
+    assert (second["count"], len(second["results"]), second["next"]) == (4, 2, None)
+    assert client.get("/api/v1/assignments/?page=3&page_size=2").status_code == 404

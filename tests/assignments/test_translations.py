@@ -63,6 +63,33 @@ def test_my_reading_and_the_section_page_show_the_translation(patient_client, as
     assert 'lang="es"' in section
 
 
+def test_reading_modules_are_found_with_one_lookup_at_most(
+    patient, assignment, spanish, django_assert_num_queries
+):
+    # More English modules, one with a Spanish translation too: still one translation lookup.
+    for number in range(3):
+        english = PublishedModuleFactory(title=f"English {number}", language="en")
+        AssignmentFactory(patient=patient, module=english)
+        if number == 0:
+            translated = ModuleFactory(title="Traducido", language="es", translation_of=english)
+            publish_version(translated)
+    listed = list(selectors.assignment_list_for_patient(patient=patient))
+    with django_assert_num_queries(1):
+        reading = selectors.with_reading_modules(listed, language="es")
+    titles = {a.module.title: a.reading.title for a in reading}
+    assert titles == {
+        "What is immunotherapy?": "¿Qué es la inmunoterapia?",
+        "English 0": "Traducido",
+        "English 1": "English 1",
+        "English 2": "English 2",
+    }
+    # A patient reading in the modules' own language needs no lookup at all.
+    fresh = list(selectors.assignment_list_for_patient(patient=patient))
+    with django_assert_num_queries(0):
+        same = selectors.with_reading_modules(fresh, language="en")
+    assert [a.reading for a in same] == [a.module for a in fresh]
+
+
 def test_progress_check_and_completion_use_the_translated_version(patient, assignment, spanish):
     reading = _load(patient, assignment)
     services.progress_record_all(assignment=reading)

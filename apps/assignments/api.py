@@ -464,8 +464,11 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             )
         return selectors.assignment_get_for_clinician(user=user, assignment_id=self.kwargs["pk"])
 
-    def detail_response(self, assignment: Assignment, *, status_code=status.HTTP_200_OK):
-        viewed = selectors.progress_positions(assignment=assignment)
+    def detail_response(
+        self, assignment: Assignment, *, status_code=status.HTTP_200_OK, viewed=None
+    ):
+        if viewed is None:
+            viewed = selectors.progress_positions(assignment=assignment)
         assignment.sections_viewed = len(viewed)
         serializer = AssignmentDetailSerializer(
             assignment, context={**self.get_serializer_context(), "viewed": viewed}
@@ -566,8 +569,9 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         data = self.validated(ProgressSerializer)
         # The service keeps the loaded assignment up to date (status, started, last activity):
         # no need to read it again.
-        services.progress_record(assignment=assignment, position=data["section"])
-        return self.detail_response(assignment)
+        viewed = selectors.progress_positions(assignment=assignment)
+        services.progress_record(assignment=assignment, position=data["section"], viewed=viewed)
+        return self.detail_response(assignment, viewed=viewed)
 
     @extend_schema(
         summary="Finish the reading",

@@ -418,7 +418,9 @@ def _touch(assignment: Assignment, now: datetime, *, always: bool = True) -> Non
     assignment.last_activity_at = now
 
 
-def _record_positions(assignment: Assignment, positions: Iterable[int]) -> None:
+def _record_positions(
+    assignment: Assignment, positions: Iterable[int], *, viewed: set[int] | None = None
+) -> None:
     version = _current_version(assignment)
     known = {section["position"] for section in version.sections}
     positions = list(dict.fromkeys(positions))
@@ -434,24 +436,35 @@ def _record_positions(assignment: Assignment, positions: Iterable[int]) -> None:
         # A finished reading is a record; opening it again changes nothing.
         return
     now = timezone.now()
-    # ON CONFLICT DO NOTHING on the (assignment, position) constraint: the first view wins and
-    # a second tab neither fails nor adds a row.
-    SectionProgress.objects.bulk_create(
-        [
-            SectionProgress(
-                assignment=assignment, position=position, version=version, first_viewed_at=now
-            )
-            for position in positions
-        ],
-        ignore_conflicts=True,
-    )
+    # Rows are never removed, so a position the caller saw recorded needs no INSERT. The rest
+    # go in with ON CONFLICT DO NOTHING on the (assignment, position) constraint: the first
+    # view wins and a second tab neither fails nor adds a row.
+    new = [position for position in positions if viewed is None or position not in viewed]
+    if new:
+        SectionProgress.objects.bulk_create(
+            [
+                SectionProgress(
+                    assignment=assignment, position=position, version=version, first_viewed_at=now
+                )
+                for position in new
+            ],
+            ignore_conflicts=True,
+        )
     _touch(assignment, now, always=False)
+    if viewed is not None:
+        viewed.update(positions)
 
 
 @transaction.atomic
-def progress_record(*, assignment: Assignment, position: int) -> Assignment:
-    """Record that the patient opened one section (its first view time). Idempotent."""
-    _record_positions(assignment, [position])
+def progress_record(
+    *, assignment: Assignment, position: int, viewed: set[int] | None = None
+) -> Assignment:
+    """Record that the patient opened one section (its first view time). Idempotent.
+
+    `viewed`, when given, is the set of positions already recorded (progress_positions): a
+    section opened before is then not written again, and the set is brought up to date.
+    """
+    _record_positions(assignment, [position], viewed=viewed)
     return assignment
 
 

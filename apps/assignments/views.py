@@ -118,8 +118,8 @@ def reading_section(request, assignment_id, position):
     index = next((i for i, s in enumerate(sections) if s["position"] == position), None)
     if index is None:
         raise Http404("No such section.")
-    services.progress_record(assignment=assignment, position=position)
     viewed = selectors.progress_positions(assignment=assignment)
+    services.progress_record(assignment=assignment, position=position, viewed=viewed)
     context = {
         "assignment": assignment,
         "module": module,

@@ -79,6 +79,27 @@ def test_paging_back_within_a_minute_does_not_rewrite_the_assignment(assignment)
     assert _fresh(assignment).last_activity_at == start + services.ACTIVITY_RESOLUTION
 
 
+def test_a_section_seen_before_is_not_written_again(assignment):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        services.progress_record(assignment=assignment, position=1)
+    loaded = _fresh(assignment)
+    loaded.patient = assignment.patient
+    viewed = {1}
+    with (
+        time_machine.travel(start + timedelta(seconds=20), tick=False),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        services.progress_record(assignment=loaded, position=1, viewed=viewed)
+    # Only the test's own transaction bookkeeping (savepoints); nothing read or written.
+    assert all("SAVEPOINT" in query["sql"] for query in queries.captured_queries)
+    # A new one is written, and the caller's set follows.
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        services.progress_record(assignment=loaded, position=3, viewed=viewed)
+    assert viewed == {1, 3}
+    assert set(SectionProgress.objects.values_list("position", flat=True)) == {1, 3}
+
+
 def test_a_new_reading_is_always_moved_to_in_progress(assignment):
     # Even with a recent last activity (set by something else), the first view starts it.
     now = timezone.now()

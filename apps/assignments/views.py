@@ -83,7 +83,7 @@ def my_reading(request):
             "today": today,
             "answered_questions": question_selectors.question_list_answered_for_patient(
                 patient=request.user
-            ).select_related("module")[:10],
+            )[:10],
         },
     )
 

@@ -126,8 +126,13 @@ def question_list_answered_for_patient(*, patient: User) -> QuerySet[Question]:
 
     For "My reading" to point the patient at their answers.
     """
+    # Only what the banner shows (which module, when): not the version read, whose snapshot
+    # is the whole text of the module.
     return (
-        question_list_for_user(user=patient)
-        .filter(status=Question.Status.ANSWERED, withdrawn_at__isnull=True)
+        Question.objects.filter(
+            patient=patient, status=Question.Status.ANSWERED, withdrawn_at__isnull=True
+        )
+        .select_related("module")
+        .only("id", "patient_id", "last_activity_at", "module__id", "module__title")
         .order_by("-last_activity_at", "-id")
     )

@@ -6,6 +6,8 @@ assignment_get_for_patient, assignment_get_for_clinician) and every rule from se
 behalf audit themselves in the services; staff reads are audited here, as the web does.
 """
 
+import functools
+
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -289,6 +291,31 @@ class AssignmentFilter(django_filters.FilterSet):
 
 # --- Views ------------------------------------------------------------------------------------
 
+
+@functools.cache
+def _list_base(*, for_patient: bool):
+    """The list's queryset before scoping, assembled once per process (querysets are
+    immutable; each request filters a copy, see selectors.own_assignments_base).
+
+    A row needs the module, its current version (for the section count) and, once finished,
+    the version read: those are joined and nothing else, without the versions' snapshots
+    (whole texts). Fewer joins are also less for PostgreSQL to plan on every call. A
+    patient's own rows get the patient from the request (paginate_queryset); staff lists are
+    newest first, along the (assigned_at, id) index.
+    """
+    related = ["module__current_version", "completed_version"]
+    if for_patient:
+        assignments = selectors.own_assignments_base(for_reading=False)
+    else:
+        related.append("patient")
+        assignments = Assignment.objects.annotate(
+            sections_viewed=selectors.sections_viewed()
+        ).order_by("-assigned_at", "-id")
+    return assignments.select_related(*related).defer(
+        "module__current_version__snapshot", "completed_version__snapshot"
+    )
+
+
 ASSIGNMENT_EXAMPLE = {
     "id": 7,
     "patient": 12,
@@ -426,28 +453,10 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             return Assignment.objects.none()
         user = self.request.user
         if user.is_patient:
-            assignments = selectors.assignment_list_for_patient(patient=user, for_reading=False)
-        else:
-            assignments = selectors.assignment_list_for_user(user=user)
-        # A list row needs the module, its current version (for the section count) and, once
-        # finished, the version read: join those and nothing else. The snapshots (whole
-        # texts) stay behind. Fewer joins are also less for PostgreSQL to plan on every call.
-        # A patient's own rows get the patient from the request (paginate_queryset).
-        related = ["module__current_version", "completed_version"]
-        if not user.is_patient:
-            related.append("patient")
-        assignments = (
-            assignments.select_related(None)
-            .prefetch_related(None)
-            .select_related(*related)
-            .defer("module__current_version__snapshot", "completed_version__snapshot")
-        )
-        if "sections_viewed" not in assignments.query.annotations:
-            assignments = assignments.annotate(sections_viewed=selectors.sections_viewed())
-        if not assignments.query.order_by:
-            # Staff lists, newest first, walk the (assigned_at, id) index.
-            assignments = assignments.order_by("-assigned_at", "-id")
-        return assignments
+            return _list_base(for_patient=True).filter(patient=user)
+        if not user.is_staff_role:
+            return Assignment.objects.none()
+        return selectors.staff_scope(_list_base(for_patient=False), user=user)
 
     def paginate_queryset(self, queryset):
         rows = super().paginate_queryset(queryset)

@@ -379,19 +379,26 @@ def combine_runs(before: dict, after: dict) -> dict:
     both runs kept for the record."""
     if before is after:
         return {**before, "runs": [before]}
+    return combine_all([before, after])
+
+
+def combine_all(runs: list[dict]) -> dict:
+    """Any number of runs of the same scenario, combined as combine_runs does for two."""
+    if len(runs) == 1:
+        return {**runs[0], "runs": runs}
 
     def mean(key):
-        values = [run[key] for run in (before, after) if run.get(key) is not None]
+        values = [run[key] for run in runs if run.get(key) is not None]
         return round(sum(values) / len(values), 1) if values else None
 
-    requests = before["requests"] + after["requests"]
-    errors = before["errors"] + after["errors"]
+    requests = sum(run["requests"] for run in runs)
+    errors = sum(run["errors"] for run in runs)
     return {
-        **before,
+        **runs[0],
         "requests": requests,
         "errors": errors,
         "error_rate": round(errors / requests, 4) if requests else None,
         **{key: mean(key) for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_ms")},
-        "max_ms": max(before.get("max_ms") or 0, after.get("max_ms") or 0),
-        "runs": [before, after],
+        "max_ms": max(run.get("max_ms") or 0 for run in runs),
+        "runs": runs,
     }

@@ -411,13 +411,18 @@ class Run:
         by_name = {scenario.name: scenario for scenario in available}
         for floor in [scenario for scenario in available if scenario.floor is None]:
             endpoints = [scenario for scenario in available if scenario.floor == floor.name]
-            # The machine may be busier at one moment than the next: the floor is measured
-            # before and after the endpoints compared with it, and the two are averaged.
-            before = self._measure(base_url, floor)
+            # The machine may be busier at one moment than the next (it is shared): the floor
+            # is measured right before and right after each endpoint compared with it
+            # (floor, endpoint, floor, endpoint, floor), and each endpoint is divided by the
+            # mean of the two floor runs next to it. The floor's own figures combine them all.
+            floor_runs = [self._measure(base_url, floor)]
             for endpoint in endpoints:
-                self.results["endpoints"][endpoint.name] = self._measure(base_url, endpoint)
-            after = self._measure(base_url, floor) if endpoints else before
-            self.results["floors"][floor.name] = harness.combine_runs(before, after)
+                figures = self._measure(base_url, endpoint)
+                floor_runs.append(self._measure(base_url, floor))
+                adjacent = harness.combine_runs(floor_runs[-2], floor_runs[-1])
+                figures["floor_rps"] = adjacent["rps"]
+                self.results["endpoints"][endpoint.name] = figures
+            self.results["floors"][floor.name] = harness.combine_all(floor_runs)
         for scenario in available:
             if scenario.floor is not None and scenario.floor not in by_name:
                 self.results["endpoints"][scenario.name] = self._measure(base_url, scenario)

@@ -134,7 +134,7 @@ def test_writes_the_json_and_replaces_only_the_figures_in_the_document(tmp_path)
     text = markdown.read_text()
     assert "old figures" not in text
     assert "Written by hand." in text and "## Recommendations\nKeep." in text
-    assert "| My reading | 120.0 | 30.0 | 80.0 | 120.0 | 0 of 3,000 | 0.60 | yes |" in text
+    assert "| My reading | 120.0 | 30.0 | 80.0 | 120.0 | 0 of 3,000 | 200.0 | 0.60 | yes |" in text
     assert "| My patients |" in text and "**no**" in text
     assert text.count(report.START_MARKER) == 1
     assert "Note: The web form refused 1,000 patients." in text
@@ -181,3 +181,12 @@ def test_reads_one_endpoint_from_locust_csv(tmp_path):
     }
     with pytest.raises(ValueError):
         read_locust_stats(stats, name="not_there")
+
+
+def test_an_endpoint_is_divided_by_the_floor_runs_next_to_it_when_recorded():
+    results = fake_results()
+    # The floor was slower around this endpoint than on average: that is what it is compared to.
+    results["endpoints"]["my_reading"]["floor_rps"] = 150.0
+    reading = report.evaluate(results)["endpoints"]["my_reading"]
+    assert reading["ratio_to_floor"] == 0.8
+    assert "| 150.0 | 0.80 | yes |" in report.render_markdown(results)

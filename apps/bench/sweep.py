@@ -122,7 +122,9 @@ def sweep_prepare(*, due: int, moment: datetime) -> int:
         Assignment.objects.filter(patient__in=bench, status__in=Assignment.OPEN_STATUSES).filter(
             Q(due_on__isnull=True) | ~Q(due_on=out_of_window)
         ).update(due_on=out_of_window)
-        due_ids = list(sweep_assignments().order_by("id").values_list("id", flat=True)[:due])
+        # A subquery, not a list of ids: 100,000 ids are more parameters than one statement
+        # may carry with server-side binding (65,535).
+        due_ids = sweep_assignments().order_by("id").values("id")[:due]
         made_due = Assignment.objects.filter(pk__in=due_ids).update(
             due_on=sweep_day + timedelta(days=DUE_SOON_AHEAD_DAYS)
         )

@@ -82,3 +82,30 @@ def test_demo_clinicians_may_view_but_not_change_the_library():
     assert clinician.has_perm("library.view_module")
     assert clinician.has_perm("library.view_moduleversion")
     assert not clinician.has_perm("library.change_module")
+
+
+def _postgres_options(env_extra) -> dict:
+    # Only reads the settings: nothing connects to this database.
+    result = _run_manage(
+        [
+            "shell",
+            "-c",
+            "import json; from django.conf import settings; "
+            "print(json.dumps(settings.DATABASES['default']['OPTIONS']))",
+        ],
+        {"DATABASE_URL": "postgres://nobody@127.0.0.1:5432/not_used", **env_extra},
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgres_prepares_statements_and_runs_without_jit_unless_told_otherwise():
+    assert _postgres_options({}) == {
+        "server_side_binding": True,
+        "prepare_threshold": 5,
+        "options": "-c jit=off",
+    }
+    # Behind a pooler that cannot keep prepared statements, they can be turned off.
+    assert _postgres_options({"DATABASE_PREPARE_THRESHOLD": ""})["prepare_threshold"] is None

@@ -1,0 +1,63 @@
+"""audit_log_many: the rows a list or an export writes, one per patient (and object) seen.
+
+On PostgreSQL they go in as one INSERT ... SELECT unnest(...), elsewhere through
+bulk_create; either way the rows must be the ones audit_log would have written.
+"""
+
+import pytest
+from django.test import RequestFactory
+from django.utils import timezone
+
+from apps.audit.models import AuditEvent
+from apps.audit.services import audit_log_many
+from tests.assignments.factories import AssignmentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows():
+    return list(
+        AuditEvent.objects.order_by("id").values_list(
+            "actor_id", "action", "subject_patient_id", "object_type", "object_id", "channel", "ip"
+        )
+    )
+
+
+def test_one_row_per_patient_and_object_with_who_when_and_where(clinician, patient, other_patient):
+    assignment = AssignmentFactory(patient=patient)
+    request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7")
+    before = timezone.now()
+    audit_log_many(
+        actor=clinician,
+        action="patient_list.view",
+        entries=[(patient.pk, None), (other_patient.pk, None), (patient.pk, None)],
+        request=request,
+    )
+    audit_log_many(
+        actor=clinician,
+        action="assignment.create",
+        entries=[(patient.pk, assignment), (clinician.pk, None)],
+        channel="api",
+    )
+    assert _rows() == [
+        (clinician.pk, "patient_list.view", patient.pk, "", "", "web", "192.0.2.7"),
+        (clinician.pk, "patient_list.view", other_patient.pk, "", "", "web", "192.0.2.7"),
+        (
+            clinician.pk,
+            "assignment.create",
+            patient.pk,
+            "assignments.assignment",
+            str(assignment.pk),
+            "api",
+            None,
+        ),
+    ]
+    assert all(
+        before <= at <= timezone.now() for at in AuditEvent.objects.values_list("at", flat=True)
+    )
+
+
+def test_nothing_to_record_writes_nothing(clinician):
+    audit_log_many(actor=clinician, action="patient_list.view", entries=[])
+    audit_log_many(actor=clinician, action="patient_list.view", entries=[(clinician.pk, None)])
+    assert AuditEvent.objects.count() == 0

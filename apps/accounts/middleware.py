@@ -246,3 +246,21 @@ class SecurityHeadersMiddleware:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
         return response
+
+
+class UserSessionActivityMiddleware:
+    """In place of allauth's UserSessionsMiddleware: records where and when a browser session
+    is used, at most once a minute (security.track_session_activity). API token sessions are
+    recorded by the API's authentication (apps.api.authentication)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        security.track_session_activity(
+            request,
+            user=getattr(request, "user", None),
+            session=getattr(request, "session", None),
+            save=False,
+        )
+        return self.get_response(request)

@@ -37,6 +37,11 @@ STARTED_AT_KEY = "portal_session_started"
 ACTIVITY_WRITE_INTERVAL_SECONDS = 10
 # The warning shows this long before the idle timeout ends the session.
 IDLE_WARNING_SECONDS = 120
+# "Where you are logged in" (allauth's UserSession rows): when, from which address and which
+# browser each session was last used. Recorded at most this often per session, and at once
+# when the address or the browser changes (see track_session_activity).
+SESSION_SEEN_KEY = "portal_session_seen"
+SESSION_SEEN_INTERVAL_SECONDS = 60
 
 
 # --- Two-step verification (MFA) -------------------------------------------------------------
@@ -146,6 +151,39 @@ def session_touch(request: HttpRequest, *, force: bool = False) -> None:
     last = request.session.get(LAST_ACTIVITY_KEY)
     if force or last is None or now - last >= ACTIVITY_WRITE_INTERVAL_SECONDS:
         request.session[LAST_ACTIVITY_KEY] = now
+
+
+def track_session_activity(request: HttpRequest, *, user, session, save: bool) -> bool:
+    """Record that a session was used (allauth's UserSession: last seen, address, browser).
+
+    allauth's own tracking (USERSESSIONS_TRACK_ACTIVITY) writes the row on every request: a
+    transaction with a read, a write of every column and a commit, more than half the cost of
+    the cheapest request (docs/performance.md). Here it is written when the session was not
+    recorded yet, a minute after the last record, or as soon as the address or the browser
+    differs from the last record (what allauth's session_client_changed signal is about).
+    What was recorded is kept in the session itself, which every request has loaded already.
+    `save` saves the session afterwards (a session found by its API token; the session
+    middleware saves the browser's). Returns whether a record was written.
+    """
+    if user is None or not user.is_authenticated or session is None or not session.session_key:
+        return False
+    from allauth.account.adapter import get_adapter
+    from allauth.usersessions.models import UserSession
+
+    now = time.time()
+    client = [
+        session.session_key,
+        get_adapter().get_client_ip(request),
+        hashlib.sha256(request.META.get("HTTP_USER_AGENT", "").encode()).hexdigest()[:16],
+    ]
+    seen = session.get(SESSION_SEEN_KEY)
+    if seen and seen[1:] == client and 0 <= now - seen[0] < SESSION_SEEN_INTERVAL_SECONDS:
+        return False
+    UserSession.objects.create_from_request(request, user=user, session=session)
+    session[SESSION_SEEN_KEY] = [now, *client]
+    if save:
+        session.save()
+    return True
 
 
 def sessions_end_for_user(*, user: User, keep_session_key: str | None = None) -> int:

@@ -10,6 +10,8 @@ from allauth.headless.contrib.rest_framework.authentication import XSessionToken
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
 
+from apps.accounts import security
+
 SESSION_TOKEN_HEADER = "X-Session-Token"  # noqa: S105 - a header name, not a secret
 
 
@@ -28,11 +30,17 @@ class SessionTokenAuthentication(XSessionTokenAuthentication):
 
     def authenticate(self, request):
         try:
-            return super().authenticate(request)
+            result = super().authenticate(request)
         except AuthenticationFailed:
             raise AuthenticationFailed(
                 _("Your session has ended or the session token is not valid. Please log in again.")
             ) from None
+        if result is not None:
+            # Where and when this app session is used, at most once a minute (the browser's
+            # session is recorded by UserSessionActivityMiddleware).
+            user, session = result
+            security.track_session_activity(request._request, user=user, session=session, save=True)
+        return result
 
     def authenticate_header(self, request) -> str:
         return SESSION_TOKEN_HEADER

@@ -81,7 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "apps.accounts.middleware.SessionIdleTimeoutMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "apps.accounts.middleware.UserSessionActivityMiddleware",
     "apps.accounts.middleware.StaffMFARequiredMiddleware",
     "apps.accounts.middleware.SecurityHeadersMiddleware",
 ]
@@ -200,7 +200,9 @@ MFA_ADAPTER = "apps.accounts.security.PortalMFAAdapter"
 MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
 HEADLESS_CLIENTS = ["app"]
 HEADLESS_ONLY = False
-USERSESSIONS_TRACK_ACTIVITY = True
+# allauth would record every request of a session (a write per request); the portal records
+# them itself at most once a minute per session (apps.accounts.security.track_session_activity).
+USERSESSIONS_TRACK_ACTIVITY = False
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -219,16 +219,21 @@ def with_reading_modules(assignments: Iterable[Assignment], *, language: str) ->
     return assignments
 
 
+@functools.cache
+def _own_assignment_base() -> QuerySet[Assignment]:
+    """assignment_get_for_patient's queryset without the patient and the id, assembled once
+    per process like own_assignments_base (every reading page and reading action uses it)."""
+    return (
+        Assignment.objects.filter(Module.published_q("module__"))
+        .exclude(status=Status.CANCELLED)
+        .select_related("module", "module__current_version")
+    )
+
+
 def assignment_get_for_patient(*, patient: User, assignment_id) -> Assignment:
     """One of the patient's own assignments with its current version loaded, or 404."""
     try:
-        assignment = (
-            Assignment.objects.filter(patient=patient)
-            .filter(Module.published_q("module__"))
-            .exclude(status=Status.CANCELLED)
-            .select_related("module", "module__current_version")
-            .get(pk=int(assignment_id))
-        )
+        assignment = _own_assignment_base().get(patient=patient, pk=int(assignment_id))
     except (Assignment.DoesNotExist, ValueError, TypeError):
         raise Http404("No such reading.") from None
     assignment.patient = patient

@@ -1,9 +1,10 @@
 """API for assignments: clinicians assign and follow up, patients read, check and finish.
 
-Scoping comes from the selectors the web pages use (assignment_list_for_user,
-assignment_get_for_patient, assignment_get_for_clinician) and every rule from services
-(status moves, due dates, notes, progress, the check, completion). Writes on a patient's
-behalf audit themselves in the services; staff reads are audited here, as the web does.
+Scoping comes from the selectors the web pages use (own_assignments_base and staff_scope for
+the list, assignment_get_for_patient and assignment_get_for_clinician for one) and every rule
+from services (status moves, due dates, notes, progress, the check, completion). Writes on a
+patient's behalf audit themselves in the services; staff reads are audited here, as the web
+does.
 """
 
 import functools

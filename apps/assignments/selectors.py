@@ -186,15 +186,15 @@ def own_assignments_base(*, for_reading: bool) -> QuerySet[Assignment]:
     )
 
 
-def assignment_list_for_patient(*, patient: User, for_reading: bool = True) -> QuerySet[Assignment]:
+def assignment_list_for_patient(*, patient: User) -> QuerySet[Assignment]:
     """What a patient sees: their own assignments of published content, never cancelled ones.
 
-    `sections_viewed` is annotated; the version's snapshot is deferred (a list needs only its
-    section count). `for_reading` also loads the module, its version and who assigned each
-    one (what "My reading" shows); the API's list picks its own. For the module the patient
-    actually reads, see with_reading_modules.
+    `sections_viewed` is annotated; the module, its version (snapshot deferred: a list needs
+    only its section count) and who assigned each one are loaded, as "My reading" shows them.
+    The API's list starts from own_assignments_base(for_reading=False) and joins its own.
+    For the module the patient actually reads, see with_reading_modules.
     """
-    return own_assignments_base(for_reading=for_reading).filter(patient=patient)
+    return own_assignments_base(for_reading=True).filter(patient=patient)
 
 
 def with_reading_modules(assignments: Iterable[Assignment], *, language: str) -> list[Assignment]:

@@ -109,3 +109,31 @@ def test_postgres_prepares_statements_and_runs_without_jit_unless_told_otherwise
     }
     # Behind a pooler that cannot keep prepared statements, they can be turned off.
     assert _postgres_options({"DATABASE_PREPARE_THRESHOLD": ""})["prepare_threshold"] is None
+
+
+def test_the_filesystem_broker_keeps_every_folder_under_var():
+    # Without Redis, kombu's filesystem transport would otherwise create ./control in the
+    # working directory (it once did, and the folder was committed by mistake).
+    result = _run_manage(
+        [
+            "shell",
+            "-c",
+            "import json; from django.conf import settings; "
+            "print(json.dumps([settings.CELERY_BROKER_URL, "
+            "settings.CELERY_BROKER_TRANSPORT_OPTIONS, str(settings.VAR_DIR)]))",
+        ],
+        {"REDIS_URL": ""},
+    )
+    assert result.returncode == 0, result.stderr
+    import json
+
+    url, options, var_dir = json.loads(result.stdout.strip().splitlines()[-1])
+    assert url == "filesystem://"
+    folders = {k: v for k, v in options.items() if "folder" in k}
+    assert set(folders) >= {
+        "data_folder_in",
+        "data_folder_out",
+        "processed_folder",
+        "control_folder",
+    }
+    assert all(v.startswith(var_dir) for v in folders.values()), folders

@@ -18,6 +18,17 @@ def pytest_configure(config):
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request by someone who prefers Spanish leaves Spanish active in this thread (the
+    middleware activates it, as Django's LocaleMiddleware does, and each request sets its own).
+    Code a later test runs outside a request would otherwise speak Spanish."""
+    yield
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def require_services():
     """For tests that need the real PostgreSQL and Redis.

@@ -41,6 +41,7 @@ from apps.accounts.selectors import patient_get_for_user, patient_list_for_user
 from apps.library.models import Module, ModuleVersion
 from apps.library.selectors import module_list_published
 from apps.questions.models import Question
+from portal.compiled import CompiledQuery
 
 from .grading import MarkedAnswer, mark_answers
 from .models import Assignment, CheckAttempt, SectionProgress
@@ -192,9 +193,25 @@ def assignment_list_for_patient(*, patient: User) -> QuerySet[Assignment]:
     `sections_viewed` is annotated; the module, its version (snapshot deferred: a list needs
     only its section count) and who assigned each one are loaded, as "My reading" shows them.
     The API's list starts from own_assignments_base(for_reading=False) and joins its own.
-    For the module the patient actually reads, see with_reading_modules.
+    For the module the patient actually reads, see with_reading_modules. To load the whole
+    list as it is, reading_list_for_patient runs the same query without compiling it again.
     """
     return own_assignments_base(for_reading=True).filter(patient=patient)
+
+
+_reading_list = CompiledQuery(
+    lambda patient_id: own_assignments_base(for_reading=True).filter(patient_id=patient_id),
+    "patient_id",
+)
+
+
+def reading_list_for_patient(*, patient: User) -> list[Assignment]:
+    """assignment_list_for_patient, loaded: the query compiled once per process
+    (portal.compiled), for the pages that show the whole list."""
+    assignments = _reading_list.run(patient_id=patient.pk)
+    for assignment in assignments:
+        assignment.patient = patient
+    return assignments
 
 
 def with_reading_modules(assignments: Iterable[Assignment], *, language: str) -> list[Assignment]:
@@ -219,23 +236,36 @@ def with_reading_modules(assignments: Iterable[Assignment], *, language: str) ->
     return assignments
 
 
-@functools.cache
-def _own_assignment_base() -> QuerySet[Assignment]:
-    """assignment_get_for_patient's queryset without the patient and the id, assembled once
-    per process like own_assignments_base (every reading page and reading action uses it)."""
+def _own_assignment(patient_id, assignment_id) -> QuerySet[Assignment]:
     return (
         Assignment.objects.filter(Module.published_q("module__"))
         .exclude(status=Status.CANCELLED)
+        .filter(patient_id=patient_id, pk=assignment_id)
         .select_related("module", "module__current_version")
     )
+
+
+# Every reading page and reading action looks up one assignment: compiled once per process.
+_own_assignment_query = CompiledQuery(_own_assignment, "patient_id", "assignment_id")
+# Ids are bigint: anything outside that range cannot be an assignment (and must not reach the
+# database, which would refuse it rather than find nothing).
+_ID_RANGE = range(1, 2**63)
 
 
 def assignment_get_for_patient(*, patient: User, assignment_id) -> Assignment:
     """One of the patient's own assignments with its current version loaded, or 404."""
     try:
-        assignment = _own_assignment_base().get(patient=patient, pk=int(assignment_id))
-    except (Assignment.DoesNotExist, ValueError, TypeError):
+        assignment_id = int(assignment_id)
+    except (ValueError, TypeError):
         raise Http404("No such reading.") from None
+    found = (
+        _own_assignment_query.run(patient_id=patient.pk, assignment_id=assignment_id)
+        if (assignment_id in _ID_RANGE)
+        else []
+    )
+    if not found:
+        raise Http404("No such reading.")
+    assignment = found[0]
     assignment.patient = patient
     return assignment
 

@@ -54,7 +54,7 @@ def _apply_errors(form, error: ValidationError) -> None:
 def my_reading(request):
     # `.reading`: what the patient will read, the assigned module or its translation.
     assignments = selectors.with_reading_modules(
-        selectors.assignment_list_for_patient(patient=request.user),
+        selectors.reading_list_for_patient(patient=request.user),
         language=request.user.preferred_language,
     )
     today = selectors.patient_today(patient=request.user)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import clinician_required, patient_required
-from apps.assignments.selectors import assignment_list_for_patient
+from apps.assignments.selectors import reading_list_for_patient
 from apps.audit.services import audit_log, audit_log_many
 
 from . import selectors, services
@@ -36,7 +36,7 @@ def _sections_of(assignment) -> list[dict]:
 def question_ask(request):
     """Ask from a module (?assignment=<id>&section=<position>, as the reading page links) or
     a general question. On any error the page comes back with everything as it was typed."""
-    assignments = list(assignment_list_for_patient(patient=request.user))
+    assignments = reading_list_for_patient(patient=request.user)
     posted = request.method == "POST"
     source = request.POST if posted else request.GET
     chosen = _find_assignment(assignments, source.get("assignment"))

@@ -1,0 +1,144 @@
+"""The reading list and the one-assignment lookup run SQL compiled once per process
+(portal.compiled). They must load exactly what Django's own evaluation of the same queryset
+loads, for every patient, and refuse what cannot be an assignment without asking the database."""
+
+import pytest
+from django.db import connection
+from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+
+from apps.assignments import selectors
+from apps.assignments.models import Assignment
+from apps.library.models import Module
+from portal.compiled import CompiledQuery
+from tests.assignments.factories import AssignmentFactory, SectionProgressFactory
+from tests.factories import ClinicianFactory, PatientFactory
+from tests.library.factories import PublishedModuleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot(assignment: Assignment) -> tuple:
+    """Every value "My reading" and the reading pages use, related objects included."""
+    version = assignment.module.current_version
+    return (
+        assignment.pk,
+        assignment.patient_id,
+        assignment.status,
+        assignment.due_on,
+        assignment.assigned_at,
+        assignment.note,
+        getattr(assignment, "sections_viewed", None),
+        assignment.module.pk,
+        assignment.module.title,
+        assignment.module.language,
+        version.pk if version else None,
+        version.section_count if version else None,
+        assignment.assigned_by.name if "assigned_by" in assignment._state.fields_cache else None,
+    )
+
+
+@pytest.fixture
+def library(db):
+    return [PublishedModuleFactory(title=f"Module {n}") for n in range(4)]
+
+
+@pytest.fixture
+def reading(patient, library):
+    clinician = ClinicianFactory(name="Dr Rivera")
+    started = AssignmentFactory(patient=patient, module=library[0], assigned_by=clinician)
+    started.status = Assignment.Status.IN_PROGRESS
+    started.save()
+    for position in (1, 2):
+        SectionProgressFactory(
+            assignment=started, position=position, version=library[0].current_version
+        )
+    AssignmentFactory(patient=patient, module=library[1], assigned_by=clinician, note="Read me")
+    cancelled = AssignmentFactory(patient=patient, module=library[2], assigned_by=clinician)
+    cancelled.status = Assignment.Status.CANCELLED
+    cancelled.save()
+    retired = AssignmentFactory(patient=patient, module=library[3], assigned_by=clinician)
+    Module.objects.filter(pk=library[3].pk).update(status=Module.Status.RETIRED)
+    # Someone else's reading never shows.
+    AssignmentFactory(patient=PatientFactory(), module=library[0], assigned_by=clinician)
+    return {"started": started, "cancelled": cancelled, "retired": retired}
+
+
+def test_reading_list_loads_what_django_loads(patient, reading):
+    compiled = selectors.reading_list_for_patient(patient=patient)
+    django = list(selectors.assignment_list_for_patient(patient=patient))
+    assert [_snapshot(a) for a in compiled] == [_snapshot(a) for a in django]
+    assert len(compiled) == 2  # not the cancelled one, nor the retired module's
+    started = next(a for a in compiled if a.pk == reading["started"].pk)
+    assert started.sections_viewed == 2
+    assert started.assigned_by.name == "Dr Rivera"
+    # The version's text was deferred by the queryset: the compiled rows defer it too.
+    assert "snapshot" in started.module.current_version.get_deferred_fields()
+
+
+def test_reading_list_of_another_patient_is_theirs_alone(patient, other_patient, reading):
+    assert selectors.reading_list_for_patient(patient=other_patient) == []
+    theirs = AssignmentFactory(patient=other_patient)
+    assert [a.pk for a in selectors.reading_list_for_patient(patient=other_patient)] == [theirs.pk]
+
+
+def test_reading_list_is_one_query(patient, reading, django_assert_num_queries):
+    selectors.reading_list_for_patient(patient=patient)
+    with django_assert_num_queries(1):
+        rows = selectors.reading_list_for_patient(patient=patient)
+        for row in rows:
+            assert row.module.current_version.section_count > 0
+            assert row.assigned_by.name
+
+
+def test_one_assignment_matches_django_and_stays_in_scope(patient, other_patient, reading):
+    started = reading["started"]
+    found = selectors.assignment_get_for_patient(patient=patient, assignment_id=str(started.pk))
+    expected = Assignment.objects.select_related("module", "module__current_version").get(
+        pk=started.pk
+    )
+    assert _snapshot(found)[:6] == _snapshot(expected)[:6]
+    assert _snapshot(found)[7:12] == _snapshot(expected)[7:12]
+    assert found.patient is patient
+    for outside in (reading["cancelled"], reading["retired"]):
+        with pytest.raises(Http404):
+            selectors.assignment_get_for_patient(patient=patient, assignment_id=outside.pk)
+    with pytest.raises(Http404):
+        selectors.assignment_get_for_patient(patient=other_patient, assignment_id=started.pk)
+
+
+@pytest.mark.parametrize("bad", ["abc", None, "", "1.5", 0, -3, 2**63, "9" * 40])
+def test_what_cannot_be_an_assignment_is_404_without_a_query(patient, bad):
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Http404):
+        selectors.assignment_get_for_patient(patient=patient, assignment_id=bad)
+    assert len(queries) == 0
+
+
+def test_compiled_query_refuses_what_it_cannot_run_ahead_of_time(patient):
+    prefetching = CompiledQuery(
+        lambda patient_id: Assignment.objects.filter(patient_id=patient_id).prefetch_related(
+            "progress"
+        ),
+        "patient_id",
+    )
+    with pytest.raises(ValueError, match="prefetch"):
+        prefetching.run(patient_id=patient.pk)
+    values = CompiledQuery(
+        lambda patient_id: Assignment.objects.filter(patient_id=patient_id).values("pk"),
+        "patient_id",
+    )
+    with pytest.raises(ValueError, match="model instances"):
+        values.run(patient_id=patient.pk)
+    # A placeholder the query never uses would silently be ignored: refused instead.
+    unused = CompiledQuery(lambda patient_id: Assignment.objects.all(), "patient_id")
+    with pytest.raises(ValueError, match="exactly once"):
+        unused.run(patient_id=patient.pk)
+    # One used twice would be bound in one place only.
+    twice = CompiledQuery(
+        lambda patient_id: Assignment.objects.filter(patient_id=patient_id).exclude(
+            assigned_by_id=patient_id
+        ),
+        "patient_id",
+    )
+    with pytest.raises(ValueError, match="exactly once"):
+        twice.run(patient_id=patient.pk)

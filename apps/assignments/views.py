@@ -20,7 +20,7 @@ from apps.audit.services import audit_log
 from apps.questions import selectors as question_selectors
 from apps.reminders import selectors as reminder_selectors
 
-from . import exports, selectors, services
+from . import display, exports, selectors, services
 from .charts import completion_chart
 from .forms import AssignForm, CheckForm, DashboardForm
 from .grading import mark_answers
@@ -52,37 +52,41 @@ def _apply_errors(form, error: ValidationError) -> None:
 
 @patient_required
 def my_reading(request):
+    patient = request.user
     # `.reading`: what the patient will read, the assigned module or its translation.
     assignments = selectors.with_reading_modules(
-        selectors.reading_list_for_patient(patient=request.user),
-        language=request.user.preferred_language,
+        selectors.reading_list_for_patient(patient=patient),
+        language=patient.preferred_language,
     )
-    today = selectors.patient_today(patient=request.user)
+    today = selectors.patient_today(patient=patient)
+    zone = patient.tzinfo
     finished_modules = {a.module_id for a in assignments if a.status == Assignment.Status.COMPLETED}
     for assignment in assignments:
         assignment.is_overdue = (
             assignment.is_open and assignment.due_on is not None and assignment.due_on < today
         )
         assignment.is_reread = assignment.is_open and assignment.module_id in finished_modules
-    groups = {
-        status: [a for a in assignments if a.status == status]
-        for status in (
-            Assignment.Status.ASSIGNED,
-            Assignment.Status.IN_PROGRESS,
-            Assignment.Status.COMPLETED,
+    done = [a for a in assignments if a.status == Assignment.Status.COMPLETED]
+    done.sort(key=lambda a: a.completed_at, reverse=True)
+    groups = [
+        {
+            "heading": heading,
+            "items": [display.reading_item(a, today=today, zone=zone) for a in members],
+        }
+        for heading, members in (
+            (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),
+            (_("Started"), [a for a in assignments if a.status == Assignment.Status.IN_PROGRESS]),
+            (_("Done"), done),
         )
-    }
-    groups[Assignment.Status.COMPLETED].sort(key=lambda a: a.completed_at, reverse=True)
+        if members
+    ]
     return render(
         request,
         "assignments/my_reading.html",
         {
-            "new": groups[Assignment.Status.ASSIGNED],
-            "in_progress": groups[Assignment.Status.IN_PROGRESS],
-            "done": groups[Assignment.Status.COMPLETED],
-            "today": today,
+            "groups": groups,
             "answered_questions": question_selectors.question_list_answered_for_patient(
-                patient=request.user
+                patient=patient
             )[:10],
         },
     )

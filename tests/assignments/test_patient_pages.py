@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.assignments.models import Assignment, CheckAttempt, SectionProgress
 from tests.assignments.factories import AssignmentFactory, SectionProgressFactory
@@ -78,6 +79,40 @@ def test_clinicians_note_is_shown_with_the_reading(patient_client, assignment, c
     body = patient_client.get(reverse("assignments:my_reading")).content.decode()
     assert f"A note from {clinician.name}:" in body
     assert "Read this before Tuesday&#x27;s visit." in body
+
+
+def test_finished_day_follows_the_patients_time_zone_and_language(patient_client, patient):
+    # 02:30 UTC on 2 January is still 1 January in Los Angeles.
+    AssignmentFactory(
+        patient=patient,
+        module=PublishedModuleFactory(title="Finished module"),
+        status="completed",
+        completed_at=datetime(2030, 1, 2, 2, 30, tzinfo=ZoneInfo("UTC")),
+    )
+    patient.timezone = "America/Los_Angeles"
+    patient.save()
+    body = patient_client.get(reverse("assignments:my_reading")).content.decode()
+    assert "You finished this on Tuesday 1 January 2030." in body
+    patient.preferred_language = "es"
+    patient.save()
+    body = patient_client.get(reverse("assignments:my_reading")).content.decode()
+    assert "Lo terminó el martes 1 enero 2030." in body
+    assert "Leer otra vez" in body and "Read again" not in body
+
+
+def test_titles_and_notes_are_escaped_and_a_reread_is_marked(patient_client, patient, clinician):
+    module = PublishedModuleFactory(title="<b>Bold</b> & title")
+    AssignmentFactory(
+        patient=patient, module=module, status="completed", completed_at=timezone.now()
+    )
+    AssignmentFactory(
+        patient=patient, module=module, assigned_by=clinician, note="<script>x</script>\nLine 2"
+    )
+    body = patient_client.get(reverse("assignments:my_reading")).content.decode()
+    assert "<b>Bold</b>" not in body and "&lt;b&gt;Bold&lt;/b&gt; &amp; title" in body
+    assert "<script>x" not in body
+    assert "&lt;script&gt;x&lt;/script&gt;<br>Line 2" in body
+    assert "Updated since you read it" in body
 
 
 # --- one section at a time --------------------------------------------------------------------

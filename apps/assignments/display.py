@@ -1,0 +1,104 @@
+"""What "My reading" says about each reading, worked out in Python rather than in the template.
+
+The page lists every reading a patient has, and each item had a dozen template tags
+(translations with dates and counts, links, status choices). Rendering them was most of the
+page's cost: about half a millisecond per item (docs/performance.md). The same words, from the
+same translation catalogue, cost a tenth of that here; the template only places them.
+"""
+
+from dataclasses import dataclass
+from datetime import date, tzinfo
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .models import Assignment
+
+Status = Assignment.Status
+
+# Day names and month names come from the active language, as the template's date filter did.
+LONG_DATE = "l j F Y"
+
+
+@dataclass(frozen=True)
+class ReadingItem:
+    url: str
+    title: str
+    language: str
+    summary: str
+    status_label: str
+    status_tag: str
+    updated_label: str
+    minutes: str
+    progress: str
+    when: str
+    when_today: str
+    overdue: bool
+    note: str
+    note_from: str
+    button: str
+    done: bool
+
+
+def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> ReadingItem:
+    """One item of "My reading". `assignment.reading` is the module the patient reads
+    (with_reading_modules); `is_overdue` and `is_reread` are set by the view."""
+    module = assignment.reading
+    status = assignment.status
+    url = reverse("assignments:reading_start", args=[assignment.pk])
+    if status == Status.ASSIGNED:
+        status_label, status_tag, button = _("New"), "portal-status-new", _("Start reading")
+    elif status == Status.IN_PROGRESS:
+        status_label, status_tag, button = _("Started"), "govuk-tag--yellow", _("Carry on reading")
+    else:
+        status_label, status_tag, button = _("Done"), "govuk-tag--green", _("Read again")
+    minutes = ngettext(
+        "About %(minutes)s minute to read.",
+        "About %(minutes)s minutes to read.",
+        module.estimated_minutes,
+    ) % {"minutes": module.estimated_minutes}
+    progress = ""
+    if status == Status.IN_PROGRESS:
+        progress = _("You have read %(read)s of %(total)s sections.") % {
+            "read": assignment.sections_viewed,
+            "total": module.current_version.section_count,
+        }
+    when, when_today = "", ""
+    if status == Status.COMPLETED:
+        day = date_format(timezone.localtime(assignment.completed_at, zone), LONG_DATE)
+        when = _("You finished this on %(day)s.") % {"day": day}
+    elif assignment.is_overdue:
+        when = _(
+            "Your care team hoped you could read this by %(day)s. That is fine: you can still "
+            "read it whenever you feel ready."
+        ) % {"day": date_format(assignment.due_on, LONG_DATE)}
+    elif assignment.due_on:
+        when = _("Please read this by %(day)s.") % {
+            "day": date_format(assignment.due_on, LONG_DATE)
+        }
+        if assignment.due_on == today:
+            when_today = _("That is today.")
+    note_from = ""
+    if assignment.note:
+        note_from = _("A note from %(name)s:") % {"name": assignment.assigned_by.name}
+    return ReadingItem(
+        url=url,
+        title=module.title,
+        language=module.language,
+        summary=module.summary,
+        status_label=status_label,
+        status_tag=status_tag,
+        updated_label=_("Updated since you read it") if assignment.is_reread else "",
+        minutes=minutes,
+        progress=progress,
+        when=when,
+        when_today=when_today,
+        overdue=bool(assignment.is_overdue) and status != Status.COMPLETED,
+        note=assignment.note,
+        note_from=note_from,
+        button=button,
+        done=status == Status.COMPLETED,
+    )

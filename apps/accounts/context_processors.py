@@ -1,5 +1,20 @@
+import functools
+
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext
+
+
+@functools.cache
+def _language_options() -> tuple[tuple[str, str], ...]:
+    """Each language's name in that language, for the footer's language menu. Worked out once
+    per process: the template's {% language %} block per option cost a tenth of a millisecond
+    on every page."""
+    options = []
+    for code, label in settings.LANGUAGES:
+        with translation.override(code):
+            options.append((code, gettext(str(label))))
+    return tuple(options)
 
 
 def portal(request):
@@ -8,4 +23,5 @@ def portal(request):
         # shown as configured.
         "PORTAL_NAME": gettext(settings.PORTAL_NAME),
         "CARE_TEAM_PHONE": settings.CARE_TEAM_PHONE,
+        "LANGUAGE_OPTIONS": _language_options(),
     }

@@ -124,6 +124,18 @@ def reading_section(request, assignment_id, position):
         raise Http404("No such section.")
     viewed = selectors.progress_positions(assignment=assignment)
     services.progress_record(assignment=assignment, position=position, viewed=viewed)
+    # Each section's address is worked out once here (the links and their htmx twins share it).
+    contents = [
+        {
+            **section,
+            "viewed": section["position"] in viewed,
+            "current": i == index,
+            "url": reverse(
+                "assignments:reading_section", args=[assignment.pk, section["position"]]
+            ),
+        }
+        for i, section in enumerate(sections)
+    ]
     context = {
         "assignment": assignment,
         "module": module,
@@ -131,12 +143,9 @@ def reading_section(request, assignment_id, position):
         "section": sections[index],
         "number": index + 1,
         "count": len(sections),
-        "contents": [
-            {**section, "viewed": section["position"] in viewed, "current": i == index}
-            for i, section in enumerate(sections)
-        ],
-        "previous": sections[index - 1] if index > 0 else None,
-        "next": sections[index + 1] if index + 1 < len(sections) else None,
+        "contents": contents,
+        "previous": contents[index - 1] if index > 0 else None,
+        "next": contents[index + 1] if index + 1 < len(contents) else None,
         "viewed_count": sum(1 for s in sections if s["position"] in viewed),
         "has_checks": bool(version.checks),
     }

@@ -103,3 +103,15 @@ def test_footer_language_switch_works_before_logging_in(client):
 
     assert response.url == "/accounts/login/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+
+
+def test_footer_names_each_language_in_that_language(patient_client, patient):
+    # Someone looking for their own language finds it written as they would write it.
+    body = patient_client.get(reverse("assignments:my_reading")).content.decode()
+    assert '<option value="en" selected>English</option>' in body
+    assert '<option value="es">Español</option>' in body
+    patient.preferred_language = "es"
+    patient.save()
+    body = patient_client.get(reverse("assignments:my_reading")).content.decode()
+    assert '<option value="en">English</option>' in body
+    assert '<option value="es" selected>Español</option>' in body

@@ -12,6 +12,7 @@ import functools
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -102,6 +103,40 @@ class AssignmentSerializer(serializers.ModelSerializer):
         version = _version_read(assignment)
         return version.section_count if version is not None else 0
 
+    def to_representation(self, assignment) -> dict:
+        """The fields above, written out directly. DRF's field-by-field path took about 0.1 ms
+        a row, most of a list page's own work; tests check both give the same JSON."""
+        zone = timezone.get_current_timezone()
+        version = _version_read(assignment)
+        return {
+            "id": assignment.pk,
+            "patient": assignment.patient_id,
+            "patient_name": assignment.patient.name,
+            "module": assignment.module.slug,
+            "module_title": assignment.module.title,
+            "status": assignment.status,
+            "assigned_by": assignment.assigned_by_id,
+            "assigned_at": _iso_datetime(assignment.assigned_at, zone),
+            "due_on": assignment.due_on.isoformat() if assignment.due_on else None,
+            "note": assignment.note,
+            "is_overdue": _is_overdue(assignment),
+            "sections_viewed": assignment.sections_viewed,
+            "sections_total": version.section_count if version is not None else 0,
+            "started_at": _iso_datetime(assignment.started_at, zone),
+            "completed_at": _iso_datetime(assignment.completed_at, zone),
+            "cancelled_at": _iso_datetime(assignment.cancelled_at, zone),
+            "last_activity_at": _iso_datetime(assignment.last_activity_at, zone),
+            "check_failed": assignment.check_failed,
+        }
+
+
+def _iso_datetime(value, zone) -> str | None:
+    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as "Z"."""
+    if value is None:
+        return None
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
 
 class SectionProgressSerializer(serializers.Serializer):
     position = serializers.IntegerField()
@@ -171,6 +206,14 @@ class AssignmentDetailSerializer(AssignmentSerializer):
             "latest_check",
         ]
         read_only_fields = fields
+
+    def to_representation(self, assignment) -> dict:
+        data = super().to_representation(assignment)
+        data["version"] = self.get_version(assignment)
+        data["sections"] = self.get_sections(assignment)
+        data["resume_position"] = self.get_resume_position(assignment)
+        data["latest_check"] = self.get_latest_check(assignment)
+        return data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_version(self, assignment):

@@ -335,3 +335,52 @@ def test_list_rows_carry_every_field_and_the_sections_opened(api_as, world, role
     assert set(row) == set(AssignmentSerializer.Meta.fields)
     assert (row["sections_viewed"], row["sections_total"]) == (total, total)
     assert row["patient_name"] == world["assignment"].patient.name
+
+
+# --- The written-out representation -----------------------------------------------------------
+
+
+def _drf_json(serializer, instance) -> dict:
+    """What DRF's field-by-field path gives, through the same JSON encoder as responses."""
+    import json
+
+    from rest_framework import serializers
+    from rest_framework.utils.encoders import JSONEncoder
+
+    data = serializers.ModelSerializer.to_representation(serializer, instance)
+    return json.loads(json.dumps(data, cls=JSONEncoder))
+
+
+@pytest.mark.parametrize("status", ["assigned", "in_progress", "completed", "cancelled"])
+def test_list_and_detail_rows_are_what_drf_would_write(people, world, status):
+    import json
+
+    from rest_framework.utils.encoders import JSONEncoder
+
+    from apps.assignments.api import AssignmentDetailSerializer
+    from apps.assignments.selectors import progress_positions
+
+    assignment = world["assignment"]
+    moment = dt.datetime(2026, 11, 16, 15, 0, 7, 123456, tzinfo=dt.UTC)
+    assignment.status = status
+    assignment.due_on = dt.date(2026, 11, 20) if status != "completed" else None
+    assignment.note = 'A "note" <with> markup & a\nsecond line'
+    assignment.started_at = moment if status != "assigned" else None
+    assignment.completed_at = moment + dt.timedelta(hours=1) if status == "completed" else None
+    assignment.cancelled_at = moment if status == "cancelled" else None
+    assignment.last_activity_at = moment if status != "assigned" else None
+    assignment.check_failed = status == "completed"
+    assignment.save()
+    loaded = Assignment.objects.select_related(
+        "patient", "module__current_version", "completed_version"
+    ).get(pk=assignment.pk)
+    loaded.sections_viewed = 2
+
+    row = AssignmentSerializer(loaded)
+    assert json.loads(json.dumps(row.data, cls=JSONEncoder)) == _drf_json(row, loaded)
+    detail = AssignmentDetailSerializer(
+        loaded, context={"viewed": progress_positions(assignment=loaded)}
+    )
+    written = json.loads(json.dumps(detail.data, cls=JSONEncoder))
+    assert written == _drf_json(detail, loaded)
+    assert list(written) == list(AssignmentDetailSerializer.Meta.fields)

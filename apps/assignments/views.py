@@ -85,9 +85,7 @@ def my_reading(request):
         "assignments/my_reading.html",
         {
             "groups": groups,
-            "answered_questions": question_selectors.question_list_answered_for_patient(
-                patient=patient
-            )[:10],
+            "answered_questions": question_selectors.answered_banner_for_patient(patient=patient),
         },
     )
 

@@ -14,6 +14,7 @@ from django.http import Http404
 from apps.accounts.models import User
 from apps.accounts.selectors import patient_list_for_user
 from apps.library.models import Module
+from portal.compiled import CompiledQuery
 
 from .models import Question, QuestionEvent, Reply
 
@@ -136,3 +137,15 @@ def question_list_answered_for_patient(*, patient: User) -> QuerySet[Question]:
         .only("id", "patient_id", "last_activity_at", "module__id", "module__title")
         .order_by("-last_activity_at", "-id")
     )
+
+
+_answered_banner = CompiledQuery(
+    lambda patient_id: question_list_answered_for_patient(patient=patient_id)[:10],
+    "patient_id",
+)
+
+
+def answered_banner_for_patient(*, patient: User) -> list[Question]:
+    """The ten newest of question_list_answered_for_patient, for the banner on "My reading"
+    (every visit shows it): the query is compiled once per process (portal.compiled)."""
+    return _answered_banner.run(patient_id=patient.pk)

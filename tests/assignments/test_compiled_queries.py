@@ -142,3 +142,24 @@ def test_compiled_query_refuses_what_it_cannot_run_ahead_of_time(patient):
     )
     with pytest.raises(ValueError, match="exactly once"):
         twice.run(patient_id=patient.pk)
+
+
+def test_answered_banner_loads_what_django_loads(patient, other_patient, library):
+    from apps.questions import selectors as question_selectors
+    from apps.questions.models import Question
+    from tests.questions.factories import QuestionFactory
+
+    for n in range(12):
+        QuestionFactory(
+            patient=patient,
+            module=library[n % 2] if n % 3 else None,
+            status=Question.Status.ANSWERED if n != 5 else Question.Status.OPEN,
+        )
+    QuestionFactory(patient=other_patient, status=Question.Status.ANSWERED)
+    compiled = question_selectors.answered_banner_for_patient(patient=patient)
+    django = list(question_selectors.question_list_answered_for_patient(patient=patient)[:10])
+    assert len(compiled) == 10
+    assert [(q.pk, q.last_activity_at, q.module.title if q.module else None) for q in compiled] == [
+        (q.pk, q.last_activity_at, q.module.title if q.module else None) for q in django
+    ]
+    assert all(q.patient_id == patient.pk for q in compiled)

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -98,6 +99,20 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @staticmethod
+    def patients_q(prefix: str = "") -> Q:
+        """ "Is a patient", with the role written into the SQL as a constant.
+
+        As a bound parameter, PostgreSQL's reusable (generic) plan for a prepared statement
+        guesses that a third of the people match, as for any role; nearly all are patients,
+        and the plan it then picks for a care team's 2,000 patients reads every patient (a
+        count of My patients: 5.8 ms; with the constant, 1.5 ms; docs/performance.md). The
+        constant comes from this code, never from input.
+        """
+        role = User.Role.PATIENT.value
+        assert role.isalpha()  # a plain word: nothing to quote or escape
+        return Q(**{f"{prefix}role": RawSQL(f"'{role}'", ())})  # noqa: S611 - a constant
 
     def save(self, *args, **kwargs):
         self.email = (self.email or "").strip().lower()

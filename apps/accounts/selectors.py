@@ -8,7 +8,7 @@ from .models import CareTeamMembership, Invitation, User
 
 def patient_list_for_user(*, user: User) -> QuerySet[User]:
     """Patients the user may see: a clinician's care team, every patient for an admin."""
-    patients = User.objects.filter(role=User.Role.PATIENT)
+    patients = User.objects.filter(User.patients_q())
     if user.is_portal_admin:
         return patients
     if user.is_clinician:

@@ -316,7 +316,7 @@ def staff_scope(assignments: QuerySet[Assignment], *, user: User) -> QuerySet[As
             Exists(
                 CareTeamMembership.objects.filter(clinician=user, patient=OuterRef("patient_id"))
             ),
-            patient__role=User.Role.PATIENT,
+            User.patients_q("patient__"),
         )
     return assignments.none()
 

@@ -137,3 +137,17 @@ def test_the_filesystem_broker_keeps_every_folder_under_var():
         "control_folder",
     }
     assert all(v.startswith(var_dir) for v in folders.values()), folders
+
+
+def test_patient_role_is_a_constant_in_the_sql_and_still_selects_only_patients(
+    clinician, patient, other_patient, admin_user
+):
+    from apps.accounts.selectors import patient_list_for_user
+
+    sql, params = patient_list_for_user(user=clinician).query.sql_with_params()
+    assert "'patient'" in sql
+    assert "patient" not in [str(p) for p in params]
+    assert list(patient_list_for_user(user=clinician)) == [patient]
+    everyone = set(patient_list_for_user(user=admin_user))
+    assert everyone == {patient, other_patient}
+    assert not User.objects.filter(User.patients_q(), pk__in=[clinician.pk, admin_user.pk]).exists()

@@ -449,8 +449,11 @@ def patient_dashboard_page(
         page = Paginator(rows, per_page).get_page(page_number)
         page.object_list = list(page.object_list)
         return page
-    patients = _dashboard_search(patient_list_for_user(user=user), search).annotate(
-        has_open_questions=_has_open_questions()
+    # Only what a row shows (and the time zone its counts need).
+    patients = (
+        _dashboard_search(patient_list_for_user(user=user), search)
+        .only("id", "name", "email", "timezone")
+        .annotate(has_open_questions=_has_open_questions())
     )
     if "open_questions" in filters:
         patients = patients.filter(has_open_questions=True)

@@ -301,13 +301,14 @@ def my_patients(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    zone = request.user.tzinfo
     return render(
         request,
         "assignments/my_patients.html",
         {
             "form": form,
             "page": page,
-            "patients": patients,
+            "patients": [display.patient_row(patient, zone=zone) for patient in patients],
             "query": query.urlencode(),
             "filtered": bool(search or show),
         },

@@ -384,3 +384,26 @@ def test_list_and_detail_rows_are_what_drf_would_write(people, world, status):
     written = json.loads(json.dumps(detail.data, cls=JSONEncoder))
     assert written == _drf_json(detail, loaded)
     assert list(written) == list(AssignmentDetailSerializer.Meta.fields)
+
+
+@pytest.mark.parametrize("role", ["patient", "clinician"])
+def test_list_counts_the_sections_of_the_version_each_row_is_about(api_as, people, role):
+    from tests.library.factories import publish_version
+
+    module = PublishedModuleFactory()  # version 1: 3 sections
+    first = module.current_version
+    finished = AssignmentFactory(
+        patient=people["patient"],
+        assigned_by=people["clinician"],
+        module=module,
+        status="completed",
+        completed_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        completed_version=first,
+    )
+    publish_version(module, sections=5)
+    reading = AssignmentFactory(
+        patient=people["patient"], assigned_by=people["clinician"], module=module
+    )
+    rows = {row["id"]: row for row in api_as(role).get(ASSIGNMENTS).json()["results"]}
+    assert rows[finished.pk]["sections_total"] == 3
+    assert rows[reading.pk]["sections_total"] == 5

@@ -21,8 +21,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models import QuerySet
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    get_related_populators,
+)
 
 
 class Placeholder(int):
@@ -40,7 +44,8 @@ _PLACEHOLDER_BASE = -7_340_000_000_000
 
 
 class CompiledQuery:
-    """`build(**placeholders)` returns the queryset; `run(**values)` its instances.
+    """`build(**placeholders)` returns the queryset; `run(**values)` its instances (or its
+    values, for values_list(..., flat=True)).
 
     >>> own = CompiledQuery(lambda patient_id: Assignment.objects.filter(patient_id=patient_id))
     >>> own.run(patient_id=42)  # a list of Assignment instances
@@ -57,7 +62,7 @@ class CompiledQuery:
         chain further: that costs the usual compilation)."""
         return self._build(**values)
 
-    def run(self, *, using: str = "default", **values) -> list[Model]:
+    def run(self, *, using: str = "default", **values) -> list:
         compiled = self._compiled.get(using)
         if compiled is None:
             with self._lock:
@@ -73,9 +78,9 @@ class CompiledQuery:
         queryset = self._build(**placeholders).using(using)
         if queryset._prefetch_related_lookups:
             raise ValueError("A CompiledQuery cannot prefetch: Django would run another query.")
-        if queryset._iterable_class is not ModelIterable:
+        if queryset._iterable_class not in (ModelIterable, FlatValuesListIterable):
             raise ValueError(
-                "A CompiledQuery returns model instances (no values() or values_list())."
+                "A CompiledQuery returns model instances or values_list(..., flat=True)."
             )
         return _Compiled(queryset, placeholders, connections[using])
 
@@ -101,6 +106,9 @@ class _Compiled:
         self.compiler = compiler
         self.connection = connection
         self.db = queryset.db
+        self.flat = queryset._iterable_class is FlatValuesListIterable
+        if self.flat:
+            return
         select, klass_info = compiler.select, compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         self.model = klass_info["model"]
@@ -109,13 +117,15 @@ class _Compiled:
         self.related_populators = get_related_populators(klass_info, select, self.db)
         self.annotations = list(compiler.annotation_col_map.items())
 
-    def run(self, values: dict[str, Any]) -> list[Model]:
+    def run(self, values: dict[str, Any]) -> list:
         params = list(self.params)
         for index, name in self.slots:
             params[index] = values[name]
         with self.connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
+        if self.flat:
+            return [row[0] for row in self.compiler.results_iter([rows])]
         objects = []
         from_db = self.model.from_db
         for row in self.compiler.results_iter([rows]):

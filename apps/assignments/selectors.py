@@ -270,11 +270,20 @@ def assignment_get_for_patient(*, patient: User, assignment_id) -> Assignment:
     return assignment
 
 
+_positions = CompiledQuery(
+    lambda assignment_id: (
+        SectionProgress.objects.filter(assignment_id=assignment_id)
+        .order_by()
+        .values_list("position", flat=True)
+    ),
+    "assignment_id",
+)
+
+
 def progress_positions(*, assignment: Assignment) -> set[int]:
-    """Positions of the sections the patient has opened."""
-    return set(
-        SectionProgress.objects.filter(assignment=assignment).values_list("position", flat=True)
-    )
+    """Positions of the sections the patient has opened (every reading page and reading
+    action asks: compiled once per process, portal.compiled)."""
+    return set(_positions.run(assignment_id=assignment.pk))
 
 
 def resume_position(*, assignment: Assignment, viewed: set[int]) -> int | None:

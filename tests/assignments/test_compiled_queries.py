@@ -2,6 +2,8 @@
 (portal.compiled). They must load exactly what Django's own evaluation of the same queryset
 loads, for every patient, and refuse what cannot be an assignment without asking the database."""
 
+from datetime import datetime
+
 import pytest
 from django.db import connection
 from django.http import Http404
@@ -163,3 +165,20 @@ def test_answered_banner_loads_what_django_loads(patient, other_patient, library
         (q.pk, q.last_activity_at, q.module.title if q.module else None) for q in django
     ]
     assert all(q.patient_id == patient.pk for q in compiled)
+
+
+def test_positions_opened_are_the_assignments_own(patient, reading):
+    started = reading["started"]
+    assert selectors.progress_positions(assignment=started) == {1, 2}
+    assert selectors.progress_positions(assignment=reading["cancelled"]) == set()
+    flat = CompiledQuery(
+        lambda assignment_id: Assignment.objects.filter(pk=assignment_id).values_list(
+            "assigned_at", flat=True
+        ),
+        "assignment_id",
+    )
+    # Values go through the field's converters, as with Django's own evaluation.
+    assert isinstance(flat.run(assignment_id=started.pk)[0], datetime)
+    assert flat.run(assignment_id=started.pk) == list(
+        Assignment.objects.filter(pk=started.pk).values_list("assigned_at", flat=True)
+    )

@@ -10,13 +10,13 @@ translation catalogue, cost a fraction of that here; the templates only place th
 from dataclasses import dataclass
 from datetime import date, tzinfo
 
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from apps.accounts.models import User
+from portal import reversing
 
 from .models import Assignment
 
@@ -51,7 +51,7 @@ def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> Readin
     (with_reading_modules); `is_overdue` and `is_reread` are set by the view."""
     module = assignment.reading
     status = assignment.status
-    url = reverse("assignments:reading_start", args=[assignment.pk])
+    url = reversing.with_ids("assignments:reading_start", assignment.pk)
     if status == Status.ASSIGNED:
         status_label, status_tag, button = _("New"), "portal-status-new", _("Start reading")
     elif status == Status.IN_PROGRESS:
@@ -133,7 +133,7 @@ def patient_row(patient: User, *, zone: tzinfo) -> PatientRow:
     last = patient.last_activity
     return PatientRow(
         pk=patient.pk,
-        url=reverse("assignments:patient_detail", args=[patient.pk]),
+        url=reversing.with_ids("assignments:patient_detail", patient.pk),
         name=patient.name,
         email=patient.email,
         select_label=_("Select %(name)s") % {"name": patient.name},

@@ -19,6 +19,7 @@ from apps.accounts.permissions import clinician_required, patient_required
 from apps.audit.services import audit_log
 from apps.questions import selectors as question_selectors
 from apps.reminders import selectors as reminder_selectors
+from portal import reversing
 
 from . import display, exports, selectors, services
 from .charts import completion_chart
@@ -128,8 +129,8 @@ def reading_section(request, assignment_id, position):
             **section,
             "viewed": section["position"] in viewed,
             "current": i == index,
-            "url": reverse(
-                "assignments:reading_section", args=[assignment.pk, section["position"]]
+            "url": reversing.with_ids(
+                "assignments:reading_section", assignment.pk, section["position"]
             ),
         }
         for i, section in enumerate(sections)

@@ -28,3 +28,37 @@ def test_a_changed_static_url_or_script_prefix_is_followed():
     finally:
         set_script_prefix("/")
     assert _render("{% fixed_url 'home' %}") == "/"
+
+
+def test_addresses_with_ids_are_what_reverse_gives():
+    from portal import reversing
+
+    for pk in (1, 7, 90151, 2**40):
+        assert reversing.with_ids("assignments:reading_start", pk) == reverse(
+            "assignments:reading_start", args=[pk]
+        )
+        assert reversing.with_ids("assignments:patient_detail", str(pk)) == reverse(
+            "assignments:patient_detail", args=[pk]
+        )
+        for position in (1, 12):
+            assert reversing.with_ids("assignments:reading_section", pk, position) == reverse(
+                "assignments:reading_section", args=[pk, position]
+            )
+    set_script_prefix("/clinic/")
+    try:
+        assert reversing.with_ids("assignments:reading_start", 5) == "/clinic/reading/5/"
+    finally:
+        set_script_prefix("/")
+
+
+def test_addresses_with_ids_refuse_what_reverse_refuses():
+    import pytest
+
+    from portal import reversing
+
+    with pytest.raises(ValueError):
+        reversing.with_ids("assignments:reading_start", -1)
+    with pytest.raises(ValueError):
+        reversing.with_ids("assignments:reading_start", "abc")
+    with pytest.raises(ValueError):
+        reversing.with_ids("assignments:reading_start")

@@ -5,7 +5,8 @@ import functools
 from django import template
 from django.core.signals import setting_changed
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
+
+from portal import reversing
 
 register = template.Library()
 
@@ -17,16 +18,11 @@ register = template.Library()
 # answer, worked out once per process.
 
 
-@functools.cache
-def _fixed_url(name: str, script_prefix: str) -> str:
-    return reverse(name)
-
-
 @register.simple_tag
 def fixed_url(name: str) -> str:
     """{% url name %} for an address that takes no arguments, worked out once (per script
-    prefix, which a deployment under a sub-path sets)."""
-    return _fixed_url(name, get_script_prefix())
+    prefix, which a deployment under a sub-path sets): portal.reversing."""
+    return reversing.fixed(name)
 
 
 @functools.cache
@@ -41,14 +37,13 @@ def asset(path: str) -> str:
     return _asset(path)
 
 
-def _forget_addresses(*, setting, **kwargs) -> None:
+def _forget_assets(*, setting, **kwargs) -> None:
     # Tests that change these settings must not get an address worked out before the change.
-    if setting in {"STATIC_URL", "STORAGES", "ROOT_URLCONF", "FORCE_SCRIPT_NAME"}:
+    if setting in {"STATIC_URL", "STORAGES"}:
         _asset.cache_clear()
-        _fixed_url.cache_clear()
 
 
-setting_changed.connect(_forget_addresses)
+setting_changed.connect(_forget_assets)
 
 _WIDGET_CLASSES = {
     "select": "govuk-select",

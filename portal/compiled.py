@@ -16,6 +16,7 @@ compare every CompiledQuery with the same queryset evaluated by Django.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -103,8 +104,10 @@ class _Compiled:
         self.sql = sql
         self.params = list(params)
         self.slots = slots
+        # Django keeps one connection per thread: the compiler is bound to the connection of
+        # the thread that runs the query (run()), never to this one (runserver and the test
+        # live server answer each request in a new thread).
         self.compiler = compiler
-        self.connection = connection
         self.db = queryset.db
         self.flat = queryset._iterable_class is FlatValuesListIterable
         if self.flat:
@@ -121,14 +124,17 @@ class _Compiled:
         params = list(self.params)
         for index, name in self.slots:
             params[index] = values[name]
-        with self.connection.cursor() as cursor:
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
             rows = cursor.fetchall()
+        compiler = copy.copy(self.compiler)
+        compiler.connection = connection
         if self.flat:
-            return [row[0] for row in self.compiler.results_iter([rows])]
+            return [row[0] for row in compiler.results_iter([rows])]
         objects = []
         from_db = self.model.from_db
-        for row in self.compiler.results_iter([rows]):
+        for row in compiler.results_iter([rows]):
             obj = from_db(self.db, self.init_list, row[self.model_slice])
             for populator in self.related_populators:
                 populator.populate(row, obj)

@@ -182,3 +182,37 @@ def test_positions_opened_are_the_assignments_own(patient, reading):
     assert flat.run(assignment_id=started.pk) == list(
         Assignment.objects.filter(pk=started.pk).values_list("assigned_at", flat=True)
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_compiled_in_one_thread_runs_in_another(patient, library):
+    """runserver and the test live server answer each request in a new thread, each with its
+    own database connection: a compiled query must use the connection of the thread it runs
+    in, not the one it was compiled with."""
+    import threading
+
+    from django.db import connections
+
+    started = AssignmentFactory(patient=patient, module=library[0])
+    query = CompiledQuery(
+        lambda patient_id: Assignment.objects.filter(patient_id=patient_id).select_related(
+            "module"
+        ),
+        "patient_id",
+    )
+    assert [a.pk for a in query.run(patient_id=patient.pk)] == [started.pk]
+    outcome = {}
+
+    def other_thread():
+        try:
+            outcome["rows"] = [(a.pk, a.module.title) for a in query.run(patient_id=patient.pk)]
+        except Exception as error:  # reported below, in the test's own thread
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    thread.join()
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["rows"] == [(started.pk, library[0].title)]

@@ -166,6 +166,39 @@ def sections_viewed():
     return Coalesce(Subquery(opened, output_field=IntegerField()), 0)
 
 
+_UNSHOWN_VERSION_COLUMNS = (
+    "snapshot",
+    "published_at",
+    "published_by",
+    "reviewed_by",
+    "content_hash",
+)
+_UNSHOWN_MODULE_COLUMNS = (
+    "sources",
+    "reading_grade",
+    "last_reviewed",
+    "source_hash",
+    "created_at",
+    "updated_at",
+    "last_edited_by",
+    "reviewed_by",
+    "has_unpublished_changes",
+)
+_UNSHOWN_PERSON_COLUMNS = (
+    "password",
+    "last_login",
+    "is_superuser",
+    "email",
+    "role",
+    "timezone",
+    "preferred_language",
+    "text_size",
+    "is_active",
+    "is_staff",
+    "date_joined",
+)
+
+
 @functools.cache
 def own_assignments_base(*, for_reading: bool) -> QuerySet[Assignment]:
     """assignment_list_for_patient without the patient, assembled once per process.
@@ -182,8 +215,13 @@ def own_assignments_base(*, for_reading: bool) -> QuerySet[Assignment]:
     )
     if not for_reading:
         return assignments
+    # Only what the list shows is loaded from the joined rows: the version's text is the whole
+    # module, and the rest of these columns cost time to convert and nothing else (the reading
+    # list's query-count test would notice a deferred column read later, one query per row).
     return assignments.select_related("module", "module__current_version", "assigned_by").defer(
-        "module__current_version__snapshot"
+        *(f"module__current_version__{name}" for name in _UNSHOWN_VERSION_COLUMNS),
+        *(f"module__{name}" for name in _UNSHOWN_MODULE_COLUMNS),
+        *(f"assigned_by__{name}" for name in _UNSHOWN_PERSON_COLUMNS),
     )
 
 

@@ -46,10 +46,12 @@ _PLACEHOLDER_BASE = -7_340_000_000_000
 
 class CompiledQuery:
     """`build(**placeholders)` returns the queryset; `run(**values)` its instances (or its
-    values, for values_list(..., flat=True)).
+    values, for values_list(..., flat=True)). For example:
 
-    >>> own = CompiledQuery(lambda patient_id: Assignment.objects.filter(patient_id=patient_id))
-    >>> own.run(patient_id=42)  # a list of Assignment instances
+        own = CompiledQuery(
+            lambda patient_id: Assignment.objects.filter(patient_id=patient_id), "patient_id"
+        )
+        own.run(patient_id=42)  # a list of that patient's Assignment instances
     """
 
     def __init__(self, build: Callable[..., QuerySet], *names: str):
@@ -57,11 +59,6 @@ class CompiledQuery:
         self._names = names
         self._compiled: dict[str, _Compiled] = {}
         self._lock = threading.Lock()
-
-    def queryset(self, **values) -> QuerySet:
-        """The same query as an ordinary queryset (for tests, and for anything that needs to
-        chain further: that costs the usual compilation)."""
-        return self._build(**values)
 
     def run(self, *, using: str = "default", **values) -> list:
         compiled = self._compiled.get(using)

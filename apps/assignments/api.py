@@ -378,14 +378,50 @@ def _list_base(*, for_patient: bool):
     (paginate_queryset); staff lists are newest first, along the (assigned_at, id) index.
     """
     related = ["module"]
+    # Of the joined rows, a list row shows the module's slug and title and the patient's name
+    # (and needs their time zone for `is_overdue`): the other columns are not loaded.
+    unshown = [f"module__{name}" for name in _UNSHOWN_MODULE_COLUMNS]
     if for_patient:
         assignments = selectors.own_assignments_base(for_reading=False)
     else:
         related.append("patient")
+        unshown += [f"patient__{name}" for name in _UNSHOWN_PATIENT_COLUMNS]
         assignments = Assignment.objects.annotate(
             sections_viewed=selectors.sections_viewed()
         ).order_by("-assigned_at", "-id")
-    return assignments.select_related(*related).annotate(**_section_counts())
+    return assignments.select_related(*related).defer(*unshown).annotate(**_section_counts())
+
+
+_UNSHOWN_MODULE_COLUMNS = (
+    "topic",
+    "summary",
+    "language",
+    "status",
+    "estimated_minutes",
+    "reading_grade",
+    "sources",
+    "last_reviewed",
+    "translation_of",
+    "current_version",
+    "has_unpublished_changes",
+    "last_edited_by",
+    "reviewed_by",
+    "source_hash",
+    "created_at",
+    "updated_at",
+)
+_UNSHOWN_PATIENT_COLUMNS = (
+    "password",
+    "last_login",
+    "is_superuser",
+    "email",
+    "role",
+    "preferred_language",
+    "text_size",
+    "is_active",
+    "is_staff",
+    "date_joined",
+)
 
 
 ASSIGNMENT_EXAMPLE = {

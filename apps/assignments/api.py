@@ -392,35 +392,21 @@ def _list_base(*, for_patient: bool):
     return assignments.select_related(*related).defer(*unshown).annotate(**_section_counts())
 
 
+# What a list row does not show, beyond what no list shows (selectors.UNSHOWN_*): of the
+# module only the slug and title are shown; of the patient the name, and the time zone is
+# needed for `is_overdue`.
 _UNSHOWN_MODULE_COLUMNS = (
+    *selectors.UNSHOWN_MODULE_COLUMNS,
     "topic",
     "summary",
     "language",
     "status",
     "estimated_minutes",
-    "reading_grade",
-    "sources",
-    "last_reviewed",
     "translation_of",
     "current_version",
-    "has_unpublished_changes",
-    "last_edited_by",
-    "reviewed_by",
-    "source_hash",
-    "created_at",
-    "updated_at",
 )
-_UNSHOWN_PATIENT_COLUMNS = (
-    "password",
-    "last_login",
-    "is_superuser",
-    "email",
-    "role",
-    "preferred_language",
-    "text_size",
-    "is_active",
-    "is_staff",
-    "date_joined",
+_UNSHOWN_PATIENT_COLUMNS = tuple(
+    name for name in selectors.UNSHOWN_PERSON_COLUMNS if name != "timezone"
 )
 
 

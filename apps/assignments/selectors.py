@@ -166,14 +166,15 @@ def sections_viewed():
     return Coalesce(Subquery(opened, output_field=IntegerField()), 0)
 
 
-_UNSHOWN_VERSION_COLUMNS = (
+# Columns of joined rows that list pages never show (each list defers the ones it needs not).
+UNSHOWN_VERSION_COLUMNS = (
     "snapshot",
     "published_at",
     "published_by",
     "reviewed_by",
     "content_hash",
 )
-_UNSHOWN_MODULE_COLUMNS = (
+UNSHOWN_MODULE_COLUMNS = (
     "sources",
     "reading_grade",
     "last_reviewed",
@@ -184,7 +185,7 @@ _UNSHOWN_MODULE_COLUMNS = (
     "reviewed_by",
     "has_unpublished_changes",
 )
-_UNSHOWN_PERSON_COLUMNS = (
+UNSHOWN_PERSON_COLUMNS = (
     "password",
     "last_login",
     "is_superuser",
@@ -199,6 +200,13 @@ _UNSHOWN_PERSON_COLUMNS = (
 )
 
 
+def _visible_to_patients() -> QuerySet[Assignment]:
+    """What a patient may see of their assignments: published content, never cancelled."""
+    return Assignment.objects.filter(Module.published_q("module__")).exclude(
+        status=Status.CANCELLED
+    )
+
+
 @functools.cache
 def own_assignments_base(*, for_reading: bool) -> QuerySet[Assignment]:
     """assignment_list_for_patient without the patient, assembled once per process.
@@ -208,8 +216,7 @@ def own_assignments_base(*, for_reading: bool) -> QuerySet[Assignment]:
     than running the query (about 1.5 ms of CPU, docs/performance.md).
     """
     assignments = (
-        Assignment.objects.filter(Module.published_q("module__"))
-        .exclude(status=Status.CANCELLED)
+        _visible_to_patients()
         .annotate(sections_viewed=sections_viewed())
         .order_by("due_on", "-assigned_at", "-id")
     )
@@ -219,9 +226,9 @@ def own_assignments_base(*, for_reading: bool) -> QuerySet[Assignment]:
     # module, and the rest of these columns cost time to convert and nothing else (the reading
     # list's query-count test would notice a deferred column read later, one query per row).
     return assignments.select_related("module", "module__current_version", "assigned_by").defer(
-        *(f"module__current_version__{name}" for name in _UNSHOWN_VERSION_COLUMNS),
-        *(f"module__{name}" for name in _UNSHOWN_MODULE_COLUMNS),
-        *(f"assigned_by__{name}" for name in _UNSHOWN_PERSON_COLUMNS),
+        *(f"module__current_version__{name}" for name in UNSHOWN_VERSION_COLUMNS),
+        *(f"module__{name}" for name in UNSHOWN_MODULE_COLUMNS),
+        *(f"assigned_by__{name}" for name in UNSHOWN_PERSON_COLUMNS),
     )
 
 
@@ -276,8 +283,7 @@ def with_reading_modules(assignments: Iterable[Assignment], *, language: str) ->
 
 def _own_assignment(patient_id, assignment_id) -> QuerySet[Assignment]:
     return (
-        Assignment.objects.filter(Module.published_q("module__"))
-        .exclude(status=Status.CANCELLED)
+        _visible_to_patients()
         .filter(patient_id=patient_id, pk=assignment_id)
         .select_related("module", "module__current_version")
     )

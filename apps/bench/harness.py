@@ -293,6 +293,71 @@ class Scenario:
         return {"name": self.name, "users": self.users}
 
 
+CPU_GROUPS = ("app", "database", "redis")
+
+
+class CpuMeter:
+    """CPU time (user + system, in seconds) used so far by the server side of a run, read from
+    /proc: "app" is the gunicorn master and its workers, "database" every PostgreSQL process,
+    "redis" the Redis server. The difference between two readings around a load run, divided
+    by the requests it sent, is what one request cost each of them.
+
+    A process that exits between two readings takes its time with it (a PostgreSQL backend
+    whose connection closes, a gunicorn worker that is replaced): with persistent connections
+    and no worker restarts, neither happens during a run. Linux only: elsewhere read()
+    returns None and the report leaves the columns out.
+    """
+
+    def __init__(self, server_pid: int, proc: Path = Path("/proc")):
+        self.server_pid = server_pid
+        self.proc = proc
+        self.ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def _group(self, pid: int, name: str, parent: int) -> str | None:
+        if pid == self.server_pid or parent == self.server_pid:
+            return "app"
+        if name == "postgres":
+            return "database"
+        if name.startswith("redis-server"):
+            return "redis"
+        return None
+
+    def read(self) -> dict[str, float] | None:
+        if not (self.proc / "self" / "stat").exists():
+            return None
+        totals = dict.fromkeys(CPU_GROUPS, 0.0)
+        for entry in self.proc.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:  # it exited meanwhile
+                continue
+            # "pid (name) state ppid ...": the name may hold spaces and parentheses.
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            group = self._group(int(entry.name), name, int(fields[1]))
+            if group is not None:
+                totals[group] += (int(fields[11]) + int(fields[12])) / self.ticks
+        return totals
+
+
+def cpu_used(before: dict | None, after: dict | None) -> dict | None:
+    """CPU seconds of each group between two CpuMeter readings."""
+    if before is None or after is None:
+        return None
+    return {group: round(max(after[group] - before[group], 0.0), 3) for group in CPU_GROUPS}
+
+
+def cpu_per_request(seconds: dict | None, requests: int) -> dict | None:
+    """Milliseconds of CPU per request for each group, and their total."""
+    if seconds is None or not requests:
+        return None
+    per_request = {group: round(seconds[group] * 1000 / requests, 2) for group in CPU_GROUPS}
+    per_request["total"] = round(sum(per_request.values()), 2)
+    return per_request
+
+
 def run_locust(
     *,
     scenario: Scenario,
@@ -393,9 +458,16 @@ def combine_all(runs: list[dict]) -> dict:
 
     requests = sum(run["requests"] for run in runs)
     errors = sum(run["errors"] for run in runs)
+    cpu = None
+    if all(run.get("cpu_seconds") for run in runs):
+        cpu = {
+            group: round(sum(run["cpu_seconds"][group] for run in runs), 3) for group in CPU_GROUPS
+        }
     return {
         **runs[0],
         "requests": requests,
+        "cpu_seconds": cpu,
+        "cpu_ms_per_request": cpu_per_request(cpu, requests),
         "errors": errors,
         "error_rate": round(errors / requests, 4) if requests else None,
         **{key: mean(key) for key in ("rps", "p50_ms", "p95_ms", "p99_ms", "mean_ms")},

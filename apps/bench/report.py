@@ -153,6 +153,37 @@ def _data_line(seeded: dict) -> str:
     )
 
 
+def _cpu_lines(results: dict) -> list[str]:
+    """Server CPU per request of each endpoint next to its floor's, when the run measured it."""
+    endpoints = [
+        endpoint
+        for endpoint in results.get("endpoints", {}).values()
+        if endpoint.get("cpu_ms_per_request")
+    ]
+    if not endpoints:
+        return []
+    lines = [
+        "",
+        'Server CPU per request, in milliseconds: the gunicorn processes ("app"), PostgreSQL '
+        "and Redis, from /proc before and after each load run, divided by its requests. The "
+        "floor's is the mean of its runs next to the endpoint. The two cores are shared by the "
+        "server, the database and the load generator, so throughput follows the CPU a request "
+        "costs: × floor req/s is close to the floor's CPU ÷ the endpoint's.",
+        "",
+        "| endpoint | app | PostgreSQL | Redis | total | floor total | floor ÷ endpoint |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for endpoint in endpoints:
+        cpu = endpoint["cpu_ms_per_request"]
+        floor_total = (endpoint.get("floor_cpu_ms_per_request") or {}).get("total")
+        lines.append(
+            f"| {endpoint['label']} | {_cell(cpu['app'])} | {_cell(cpu['database'])} "
+            f"| {_cell(cpu['redis'])} | {_cell(cpu['total'])} | {_cell(floor_total)} "
+            f"| {_cell(_ratio(floor_total, cpu['total']))} |"
+        )
+    return lines
+
+
 def render_markdown(results: dict) -> str:
     """The figures of one run as Markdown (the part between the markers)."""
     lines = [START_MARKER, ""]
@@ -212,6 +243,7 @@ def render_markdown(results: dict) -> str:
             f"| {_cell(floor.get('p95_ms'))} | {_cell(floor.get('p99_ms'))} "
             f"| {_cell(floor.get('errors'))} of {_cell(floor.get('requests'))} |"
         )
+    lines += _cpu_lines(results)
     for missing in results.get("missing", []):
         lines.append(f"\nNot measured: {missing}")
     for note in results.get("notes", []):

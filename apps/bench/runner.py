@@ -132,6 +132,7 @@ class Run:
         self.work_dir = self.base_dir / options.work_dir
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.env = dict(os.environ)
+        self.meter: harness.CpuMeter | None = None  # set once the server runs
         self.results: dict = {
             "machine": report.machine_info(),
             "run": {
@@ -166,6 +167,7 @@ class Run:
             base_dir=self.base_dir,
         ) as server:
             self.log(f"gunicorn on {server.url}, {server.workers} workers")
+            self.meter = harness.CpuMeter(server.process.pid)
             sessions = self.log_in(server.url)
             self.measure_endpoints(server.url, self.scenarios(sessions))
             # The clinician's app login needs a fresh TOTP code; by now one has come round.
@@ -421,6 +423,7 @@ class Run:
                 floor_runs.append(self._measure(base_url, floor))
                 adjacent = harness.combine_runs(floor_runs[-2], floor_runs[-1])
                 figures["floor_rps"] = adjacent["rps"]
+                figures["floor_cpu_ms_per_request"] = adjacent.get("cpu_ms_per_request")
                 self.results["endpoints"][endpoint.name] = figures
             self.results["floors"][floor.name] = harness.combine_all(floor_runs)
         for scenario in available:
@@ -430,6 +433,8 @@ class Run:
 
     def _measure(self, base_url: str, scenario: harness.Scenario) -> dict:
         started = time.monotonic()
+        meter = self.meter
+        before = meter.read() if meter else None
         figures = harness.run_locust(
             scenario=scenario,
             host=base_url,
@@ -439,11 +444,18 @@ class Run:
             work_dir=self.work_dir,
             env=self.env,
         )
+        figures["cpu_seconds"] = harness.cpu_used(before, meter.read() if meter else None)
+        figures["cpu_ms_per_request"] = harness.cpu_per_request(
+            figures["cpu_seconds"], figures["requests"]
+        )
         figures["label"] = scenario.label
         figures["floor"] = scenario.floor
+        cpu = figures["cpu_ms_per_request"]
         self.log(
             f"{scenario.name}: {figures['rps']} req/s, p95 {figures['p95_ms']} ms, "
-            f"errors {figures['errors']} ({time.monotonic() - started:.0f} s)"
+            f"errors {figures['errors']}"
+            + (f", server CPU {cpu['total']} ms/request" if cpu else "")
+            + f" ({time.monotonic() - started:.0f} s)"
         )
         return figures
 

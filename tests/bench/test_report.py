@@ -190,3 +190,24 @@ def test_an_endpoint_is_divided_by_the_floor_runs_next_to_it_when_recorded():
     reading = report.evaluate(results)["endpoints"]["my_reading"]
     assert reading["ratio_to_floor"] == 0.8
     assert "| 150.0 | 0.80 | yes |" in report.render_markdown(results)
+
+
+def test_server_cpu_per_request_is_shown_next_to_the_floors():
+    results = fake_results()
+    results["endpoints"]["my_reading"]["cpu_ms_per_request"] = {
+        "app": 6.0,
+        "database": 1.5,
+        "redis": 0.1,
+        "total": 7.6,
+    }
+    results["endpoints"]["my_reading"]["floor_cpu_ms_per_request"] = {"total": 3.8}
+
+    markdown = report.render_markdown(report.evaluate(results))
+
+    assert "| My reading | 6.00 | 1.50 | 0.10 | 7.60 | 3.80 | 0.50 |" in markdown
+    # An endpoint measured without CPU figures gets no row.
+    assert "| My patients | n/a" not in markdown
+
+
+def test_no_cpu_table_when_the_run_could_not_read_it():
+    assert "Server CPU per request" not in report.render_markdown(report.evaluate(fake_results()))

@@ -44,7 +44,35 @@ class Placeholder(int):
 _PLACEHOLDER_BASE = -7_340_000_000_000
 
 
-class CompiledQuery:
+class _CompiledOnce:
+    """Builds the queryset with placeholders and compiles it the first time it runs on a
+    database, then keeps what compile() made for every later run."""
+
+    def __init__(self, build: Callable[..., QuerySet], *names: str):
+        self._build = build
+        self._names = names
+        self._compiled: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def _for(self, using: str):
+        compiled = self._compiled.get(using)
+        if compiled is None:
+            with self._lock:
+                compiled = self._compiled.get(using) or self._compile(using)
+                self._compiled[using] = compiled
+        return compiled
+
+    def _placeholders(self) -> dict[str, Placeholder]:
+        return {
+            name: Placeholder(name, _PLACEHOLDER_BASE - index)
+            for index, name in enumerate(self._names)
+        }
+
+    def _compile(self, using: str):
+        raise NotImplementedError
+
+
+class CompiledQuery(_CompiledOnce):
     """`build(**placeholders)` returns the queryset; `run(**values)` its instances (or its
     values, for values_list(..., flat=True)). For example:
 
@@ -54,25 +82,17 @@ class CompiledQuery:
         own.run(patient_id=42)  # a list of that patient's Assignment instances
     """
 
-    def __init__(self, build: Callable[..., QuerySet], *names: str):
-        self._build = build
-        self._names = names
-        self._compiled: dict[str, _Compiled] = {}
-        self._lock = threading.Lock()
+    def __init__(self, build: Callable[..., QuerySet], *names: str, sliced: bool = False):
+        super().__init__(build, *names)
+        # sliced: the SQL ends in LIMIT and OFFSET parameters, and run() takes `limit` and
+        # `offset` (a page of a list, whichever page it is, with one compiled statement).
+        self._sliced = sliced
 
     def run(self, *, using: str = "default", **values) -> list:
-        compiled = self._compiled.get(using)
-        if compiled is None:
-            with self._lock:
-                compiled = self._compiled.get(using) or self._compile(using)
-                self._compiled[using] = compiled
-        return compiled.run(values)
+        return self._for(using).run(values)
 
     def _compile(self, using: str) -> _Compiled:
-        placeholders = {
-            name: Placeholder(name, _PLACEHOLDER_BASE - index)
-            for index, name in enumerate(self._names)
-        }
+        placeholders = self._placeholders()
         queryset = self._build(**placeholders).using(using)
         if queryset._prefetch_related_lookups:
             raise ValueError("A CompiledQuery cannot prefetch: Django would run another query.")
@@ -80,26 +100,54 @@ class CompiledQuery:
             raise ValueError(
                 "A CompiledQuery returns model instances or values_list(..., flat=True)."
             )
-        return _Compiled(queryset, placeholders, connections[using])
+        if self._sliced and queryset.query.is_sliced:
+            raise ValueError("A sliced CompiledQuery takes its limit and offset from run().")
+        return _Compiled(queryset, placeholders, connections[using], sliced=self._sliced)
+
+
+def _bind(template: list, slots: list[tuple[int, str]], values: dict[str, Any]) -> list:
+    params = list(template)
+    for index, name in slots:
+        params[index] = values[name]
+    return params
+
+
+def _slots(params, placeholders: dict[str, Placeholder]) -> list[tuple[int, str]]:
+    """Where each placeholder sits among the parameters; each must be there exactly once."""
+    slots: list[tuple[int, str]] = []
+    for index, param in enumerate(params):
+        for name, placeholder in placeholders.items():
+            if type(param) is not bool and param == int(placeholder):
+                slots.append((index, name))
+    found = [name for _index, name in slots]
+    if sorted(found) != sorted(placeholders):
+        raise ValueError(
+            f"Each placeholder must reach the SQL exactly once; found {found} "
+            f"for {sorted(placeholders)}."
+        )
+    return slots
 
 
 class _Compiled:
-    def __init__(self, queryset: QuerySet, placeholders: dict[str, Placeholder], connection):
+    def __init__(
+        self,
+        queryset: QuerySet,
+        placeholders: dict[str, Placeholder],
+        connection,
+        *,
+        sliced: bool = False,
+    ):
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
-        slots: list[tuple[int, str]] = []
-        for index, param in enumerate(params):
-            for name, placeholder in placeholders.items():
-                if type(param) is not bool and param == int(placeholder):
-                    slots.append((index, name))
-        found = [name for _index, name in slots]
-        if sorted(found) != sorted(placeholders):
-            raise ValueError(
-                f"Each placeholder must reach the SQL exactly once; found {found} "
-                f"for {sorted(placeholders)}."
-            )
+        slots = _slots(params, placeholders)
+        params = list(params)
+        if sliced:
+            # The same clause Django writes for a slice, with parameters for its numbers.
+            sql += " LIMIT %s OFFSET %s"
+            slots += [(len(params), "limit"), (len(params) + 1, "offset")]
+            params += [None, None]
         self.sql = sql
-        self.params = list(params)
+        self.params = params
         self.slots = slots
         # Django keeps one connection per thread: the compiler is bound to the connection of
         # the thread that runs the query (run()), never to this one (runserver and the test
@@ -118,9 +166,7 @@ class _Compiled:
         self.annotations = list(compiler.annotation_col_map.items())
 
     def run(self, values: dict[str, Any]) -> list:
-        params = list(self.params)
-        for index, name in self.slots:
-            params[index] = values[name]
+        params = _bind(self.params, self.slots, values)
         connection = connections[self.db]
         with connection.cursor() as cursor:
             cursor.execute(self.sql, params)
@@ -139,3 +185,71 @@ class _Compiled:
                 setattr(obj, attribute, row[position])
             objects.append(obj)
         return objects
+
+
+class CompiledCount(_CompiledOnce):
+    """The number of rows of a queryset, as Django counts it, with the SQL compiled once.
+
+    Django's count() builds and compiles a new aggregate query on every call. This records the
+    statement Django runs for the queryset built with placeholders (by running it once), and
+    afterwards only binds the values:
+
+        team_size = CompiledCount(
+            lambda clinician_id: CareTeamMembership.objects.filter(clinician_id=clinician_id),
+            "clinician_id",
+        )
+        team_size.run(clinician_id=7)
+    """
+
+    def run(self, *, using: str = "default", **values) -> int:
+        sql, template, slots = self._for(using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, _bind(template, slots, values))
+            return cursor.fetchone()[0]
+
+    def _compile(self, using: str) -> tuple[str, list, list[tuple[int, str]]]:
+        placeholders = self._placeholders()
+        queryset = self._build(**placeholders).using(using)
+        statements: list[tuple[str, tuple]] = []
+
+        def record(execute, sql, params, many, context):
+            statements.append((sql, tuple(params or ())))
+            return execute(sql, params, many, context)
+
+        with connections[using].execute_wrapper(record):
+            queryset.count()
+        if len(statements) != 1:
+            raise ValueError(f"Counting took {len(statements)} statements, not one.")
+        sql, params = statements[0]
+        return sql, list(params), _slots(params, placeholders)
+
+
+class CompiledList:
+    """A sliced CompiledQuery and its CompiledCount, bound to one request's values, as the
+    object list of a Django Paginator: count() and slicing run the compiled statements, so a
+    page costs two queries and no compiling."""
+
+    def __init__(self, rows: CompiledQuery, count: CompiledCount, **values):
+        if not rows._sliced:
+            raise ValueError("A CompiledList needs a sliced CompiledQuery.")
+        self._rows = rows
+        self._count = count
+        self._values = values
+
+    def count(self) -> int:
+        return self._count.run(**self._values)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __bool__(self) -> bool:
+        # Not len() > 0: that would count every row to answer whether there is one.
+        raise TypeError("Ask a CompiledList for count() or a page, not whether it is empty.")
+
+    def __getitem__(self, item: slice) -> list:
+        if not isinstance(item, slice) or item.step is not None or item.stop is None:
+            raise TypeError("A CompiledList is read a page at a time: list[start:stop].")
+        start = item.start or 0
+        if start < 0 or item.stop <= start:
+            return []
+        return self._rows.run(limit=item.stop - start, offset=start, **self._values)

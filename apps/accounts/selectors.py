@@ -8,12 +8,17 @@ from .models import CareTeamMembership, Invitation, User
 
 def patient_list_for_user(*, user: User) -> QuerySet[User]:
     """Patients the user may see: a clinician's care team, every patient for an admin."""
-    patients = User.objects.filter(User.patients_q())
     if user.is_portal_admin:
-        return patients
+        return User.objects.filter(User.patients_q())
     if user.is_clinician:
-        return patients.filter(care_team_links__clinician=user)
-    return patients.none()
+        return team_patients(clinician_id=user.pk)
+    return User.objects.none()
+
+
+def team_patients(*, clinician_id) -> QuerySet[User]:
+    """A clinician's care team, by the clinician's id (which may be a portal.compiled
+    placeholder)."""
+    return User.objects.filter(User.patients_q(), care_team_links__clinician_id=clinician_id)
 
 
 def patient_get_for_user(*, user: User, patient_id) -> User:

@@ -14,7 +14,7 @@ from django.http import Http404
 from apps.accounts.models import User
 from apps.accounts.selectors import patient_list_for_user
 from apps.library.models import Module
-from portal.compiled import CompiledQuery
+from portal.compiled import CompiledCount, CompiledQuery
 
 from .models import Question, QuestionEvent, Reply
 
@@ -26,8 +26,7 @@ def _questions_in_scope(*, user: User) -> QuerySet[Question]:
     if user.is_portal_admin:
         return questions
     if user.is_clinician:
-        # CareTeamMembership is unique per (clinician, patient): the join adds no duplicates.
-        return questions.filter(patient__care_team_links__clinician=user)
+        return _team_questions(user.pk)
     if user.is_patient:
         return questions.filter(patient=user)
     return questions.none()
@@ -113,13 +112,26 @@ def inbox_module_choices(*, user: User) -> list[tuple[int, str]]:
     )
 
 
+def _team_questions(clinician_id) -> QuerySet[Question]:
+    # CareTeamMembership is unique per (clinician, patient): the join adds no duplicates.
+    return Question.objects.filter(patient__care_team_links__clinician_id=clinician_id)
+
+
+def _waiting(questions: QuerySet[Question]) -> QuerySet[Question]:
+    return questions.filter(status=Question.Status.OPEN, withdrawn_at__isnull=True)
+
+
+# Every page a clinician opens shows this count: compiled once per process.
+_waiting_for_team = CompiledCount(
+    lambda clinician_id: _waiting(_team_questions(clinician_id)), "clinician_id"
+)
+
+
 def open_question_count_for_clinician(*, user: User) -> int:
     """How many questions wait for an answer from this clinician's care team (the nav badge)."""
-    return (
-        _questions_in_scope(user=user)
-        .filter(status=Question.Status.OPEN, withdrawn_at__isnull=True)
-        .count()
-    )
+    if user.is_clinician and not user.is_portal_admin:
+        return _waiting_for_team.run(clinician_id=user.pk)
+    return _waiting(_questions_in_scope(user=user)).count()
 
 
 def question_list_answered_for_patient(*, patient: User) -> QuerySet[Question]:

@@ -216,3 +216,60 @@ def test_a_query_compiled_in_one_thread_runs_in_another(patient, library):
     thread.join()
     assert "error" not in outcome, outcome.get("error")
     assert outcome["rows"] == [(started.pk, library[0].title)]
+
+
+def _by_patient(patient_id):
+    return Assignment.objects.filter(patient_id=patient_id).order_by("-assigned_at", "-id")
+
+
+def test_a_sliced_query_pages_like_django_and_a_compiled_count_counts_like_django(
+    patient, other_patient, library
+):
+    from django.core.paginator import Paginator
+
+    from portal.compiled import CompiledCount, CompiledList
+
+    for module in library:
+        AssignmentFactory(patient=patient, module=module)
+    AssignmentFactory(patient=other_patient, module=library[0])
+    rows = CompiledQuery(_by_patient, "patient_id", sliced=True)
+    count = CompiledCount(_by_patient, "patient_id")
+
+    for person in (patient, other_patient):
+        django_rows = list(_by_patient(person.pk))
+        assert count.run(patient_id=person.pk) == len(django_rows)
+        for offset in range(len(django_rows) + 1):
+            page = rows.run(patient_id=person.pk, limit=2, offset=offset)
+            assert [a.pk for a in page] == [a.pk for a in django_rows[offset : offset + 2]]
+
+    compiled = Paginator(CompiledList(rows, count, patient_id=patient.pk), 3)
+    django = Paginator(_by_patient(patient.pk), 3)
+    assert (compiled.count, compiled.num_pages) == (django.count, django.num_pages) == (4, 2)
+    for number in (1, 2):
+        assert [a.pk for a in compiled.page(number)] == [a.pk for a in django.page(number)]
+
+
+def test_compiled_counts_and_lists_refuse_what_they_cannot_do(patient):
+    from portal.compiled import CompiledCount, CompiledList
+
+    sliced = CompiledQuery(
+        lambda patient_id: _by_patient(patient_id)[:5], "patient_id", sliced=True
+    )
+    with pytest.raises(ValueError, match="limit and offset"):
+        sliced.run(patient_id=patient.pk, limit=1, offset=0)
+    unused = CompiledCount(lambda patient_id: Assignment.objects.all(), "patient_id")
+    with pytest.raises(ValueError, match="exactly once"):
+        unused.run(patient_id=patient.pk)
+    count = CompiledCount(_by_patient, "patient_id")
+    with pytest.raises(ValueError, match="sliced"):
+        CompiledList(CompiledQuery(_by_patient, "patient_id"), count, patient_id=patient.pk)
+    listed = CompiledList(
+        CompiledQuery(_by_patient, "patient_id", sliced=True), count, patient_id=patient.pk
+    )
+    # Whether a list is empty would mean counting it all: refused rather than done quietly.
+    with pytest.raises(TypeError):
+        bool(listed)
+    with pytest.raises(TypeError):
+        listed[0]
+    assert listed[3:3] == []
+    assert len(listed) == 0

@@ -136,7 +136,7 @@ def test_inbox_never_shows_withdrawn_questions_even_to_admins(patient, clinician
 
 
 def test_open_question_count_counts_only_waiting_questions_of_the_care_team(
-    patient, other_patient, clinician
+    patient, other_patient, clinician, other_clinician, admin_user
 ):
     QuestionFactory.create_batch(2, patient=patient)
     answered = QuestionFactory(patient=patient)
@@ -146,6 +146,8 @@ def test_open_question_count_counts_only_waiting_questions_of_the_care_team(
     QuestionFactory(patient=other_patient)
 
     assert selectors.open_question_count_for_clinician(user=clinician) == 2
+    assert selectors.open_question_count_for_clinician(user=other_clinician) == 1
+    assert selectors.open_question_count_for_clinician(user=admin_user) == 3
 
 
 def test_inbox_module_choices_are_the_modules_asked_about(patient, other_patient, clinician):

@@ -1,0 +1,93 @@
+"""A staff list asked for with no filter and no ordering runs compiled SQL (portal.compiled).
+It must answer exactly what the queryset path answers, page by page, for clinicians (their
+care team only) and admins (everyone), and stay at two queries for the list itself."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from apps.assignments.models import Assignment
+from tests.assignments.factories import AssignmentFactory, SectionProgressFactory
+from tests.factories import CareTeamMembershipFactory, ClinicianFactory, PatientFactory
+
+pytestmark = pytest.mark.django_db
+
+# Reordering by the default order sends a request down the queryset path (filter backends,
+# Django's count) with the same rows expected.
+QUERYSET_PATH = "ordering=-assigned_at,-id"
+
+
+@pytest.fixture
+def teams(people):
+    clinician = people["clinician"]
+    outsider = ClinicianFactory()
+    for index in range(7):
+        mine = PatientFactory(name=f"Mine {index}")
+        CareTeamMembershipFactory(clinician=clinician, patient=mine)
+        theirs = PatientFactory(name=f"Theirs {index}")
+        CareTeamMembershipFactory(clinician=outsider, patient=theirs)
+        for person in (mine, theirs):
+            assignment = AssignmentFactory(patient=person, assigned_by=clinician)
+            SectionProgressFactory(assignment=assignment, position=1)
+    # A cancelled one stays in staff lists (it is history).
+    cancelled = AssignmentFactory(patient=people["patient"], assigned_by=clinician)
+    cancelled.status = Assignment.Status.CANCELLED
+    cancelled.save()
+    return clinician
+
+
+def _pages(client, *, size: int, extra: str = "") -> list[dict]:
+    pages, number = [], 1
+    while True:
+        response = client.get(f"/api/v1/assignments/?page={number}&page_size={size}{extra}")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        pages.append({"count": body["count"], "results": body["results"]})
+        if body["next"] is None:
+            return pages
+        number += 1
+
+
+@pytest.mark.parametrize("role", ["clinician", "admin"])
+@pytest.mark.parametrize("size", [3, 25])
+def test_every_page_matches_the_queryset_path(api_as, people, teams, role, size):
+    client = api_as(role)
+
+    compiled = _pages(client, size=size)
+    queryset = _pages(client, size=size, extra=f"&{QUERYSET_PATH}")
+
+    assert compiled == queryset
+    ids = [row["id"] for page in compiled for row in page["results"]]
+    assert len(ids) == len(set(ids)) == compiled[0]["count"]
+
+
+def test_a_clinician_sees_their_care_team_only(api_as, people, teams):
+    body = api_as("clinician").get("/api/v1/assignments/?page_size=100").json()
+
+    team = set(people["clinician"].care_team_patients_links.values_list("patient_id", flat=True))
+    expected = Assignment.objects.filter(patient_id__in=team)
+    assert body["count"] == expected.count() == 7 + 1  # her seven, and the patient's cancelled one
+    assert {row["id"] for row in body["results"]} == set(expected.values_list("id", flat=True))
+
+
+def test_first_page_past_the_end_and_bad_pages(api_as, people, teams):
+    client = api_as("clinician")
+    assert client.get("/api/v1/assignments/?page=99").status_code == 404
+    assert client.get("/api/v1/assignments/?page=0").status_code == 404
+    assert client.get("/api/v1/assignments/?page=last").status_code == 200
+    assert client.get("/api/v1/assignments/?page_size=0").status_code == 400
+
+
+def test_the_list_is_a_count_and_a_page_whatever_the_page(api_as, people, teams):
+    client = api_as("clinician")
+    client.get("/api/v1/assignments/")  # compiles, and records the session's first use
+    for url in ("/api/v1/assignments/?page_size=2", "/api/v1/assignments/?page=2&page_size=2"):
+        with CaptureQueriesContext(connection) as context:
+            assert client.get(url).status_code == 200
+        selects = [
+            query["sql"]
+            for query in context.captured_queries
+            if 'FROM "assignments_assignment"' in query["sql"]
+        ]
+        assert len(selects) == 2, selects
+        assert sum(sql.startswith("SELECT COUNT(") for sql in selects) == 1

@@ -309,7 +309,10 @@ def my_patients(request):
         {
             "form": form,
             "page": page,
-            "patients": [display.patient_row(patient, zone=zone) for patient in patients],
+            "patients": patients,
+            "rows_html": display.patient_rows_html(
+                display.patient_row(patient, zone=zone) for patient in patients
+            ),
             "query": query.urlencode(),
             "filtered": bool(search or show),
         },

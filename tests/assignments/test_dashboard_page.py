@@ -97,7 +97,9 @@ def test_a_page_has_the_same_rows_and_counts_as_the_whole_list(
 
 def test_the_counts_are_right_for_one_patient(clinician, patient):
     module_a, module_b, module_c = (PublishedModuleFactory() for _ in range(3))
-    yesterday = timezone.localdate() - timedelta(days=1)
+    # Yesterday where the patient lives: in the first hours of a UTC day it is still the day
+    # before in the Americas, and the server's yesterday is the patient's today.
+    yesterday = selectors.patient_today(patient=patient) - timedelta(days=1)
     AssignmentFactory(patient=patient, module=module_a, due_on=yesterday)
     AssignmentFactory(
         patient=patient, module=module_b, status=Status.IN_PROGRESS, check_failed=True

@@ -368,3 +368,24 @@ def test_results_of_an_unknown_module_are_404(clinician_client):
     assert (
         clinician_client.get(reverse("assignments:module_results", args=[999])).status_code == 404
     )
+
+
+def test_my_patients_rows_escape_what_people_type(clinician_client, clinician):
+    tricky = _add_patient(clinician, name='<b>Ann</b> & "Bo" O\'Neil', email="ann+<x>@example.org")
+    body = clinician_client.get(reverse("assignments:my_patients")).content.decode()
+
+    assert "<b>Ann</b>" not in body
+    assert "&lt;b&gt;Ann&lt;/b&gt; &amp; &quot;Bo&quot; O&#x27;Neil" in body
+    assert "ann+&lt;x&gt;@example.org" in body
+    row = body[
+        body.index(f'id="select-{tricky.pk}"') : body.index(
+            "</tr>", body.index(f'id="select-{tricky.pk}"')
+        )
+    ]
+    assert f'value="{tricky.pk}"' in row
+    assert f'href="{reverse("assignments:patient_detail", args=[tricky.pk])}"' in row
+    # No reading yet: zeros, "None yet", and no tags.
+    cells = [c.split("<")[0] for c in row.split('govuk-table__cell--numeric">')[1:]]
+    assert cells == ["0", "0", "0", "0"]
+    assert "None yet" in row
+    assert "govuk-tag" not in row

@@ -262,6 +262,21 @@ class AssignmentDetailSerializer(AssignmentSerializer):
         return _check_result(attempt, mark_answers(checks=version.checks, answers=attempt.answers))
 
 
+def _due_on_field() -> serializers.DateField:
+    return serializers.DateField(
+        required=False, allow_null=True, help_text="Read by this date (YYYY-MM-DD), optional."
+    )
+
+
+def _note_field() -> serializers.CharField:
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="A note for the patient, up to 500 characters.",
+    )
+
+
 class AssignmentCreateSerializer(serializers.Serializer):
     patient = IdField(help_text="The patient's id (GET /api/v1/patients/).")
     module = serializers.SlugRelatedField(
@@ -274,15 +289,52 @@ class AssignmentCreateSerializer(serializers.Serializer):
             "invalid": "Give the module's slug as text.",
         },
     )
-    due_on = serializers.DateField(
-        required=False, allow_null=True, help_text="Read by this date (YYYY-MM-DD), optional."
+    due_on = _due_on_field()
+    note = _note_field()
+
+
+# A care team of 2,000 in one request, as the web form allows; the library is far smaller than
+# the module limit.
+BULK_MAX_PATIENTS = 2000
+BULK_MAX_MODULES = 50
+
+
+class AssignmentBulkCreateSerializer(serializers.Serializer):
+    patients = serializers.ListField(
+        child=IdField(),
+        min_length=1,
+        max_length=BULK_MAX_PATIENTS,
+        help_text=f"Patient ids from your care team, 1 to {BULK_MAX_PATIENTS:,}.",
     )
-    note = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        trim_whitespace=False,
-        help_text="A note for the patient, up to 500 characters.",
+    modules = serializers.ListField(
+        child=serializers.SlugField(max_length=100),
+        min_length=1,
+        max_length=BULK_MAX_MODULES,
+        help_text="Slugs of published modules (GET /api/v1/modules/). Each patient gets each.",
     )
+    due_on = _due_on_field()
+    note = _note_field()
+
+
+class BulkRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    patient = serializers.IntegerField()
+    module = serializers.CharField(help_text="The module's slug.")
+
+
+class BulkResultSerializer(serializers.Serializer):
+    created = BulkRowSerializer(many=True, help_text="The new assignments.")
+    skipped = BulkRowSerializer(
+        many=True,
+        help_text="Pairs the patient already had open: left as they were, not assigned again.",
+    )
+
+
+def _bulk_rows(assignments) -> list[dict]:
+    return [
+        {"id": assignment.pk, "patient": assignment.patient_id, "module": assignment.module.slug}
+        for assignment in assignments
+    ]
 
 
 class AssignmentUpdateSerializer(serializers.Serializer):
@@ -558,6 +610,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
     list_audit_action = "assignment_list.view"
     action_roles = {
         "create": (IsStaffRole,),
+        "bulk": (IsStaffRole,),
         "partial_update": (IsStaffRole,),
         "destroy": (IsStaffRole,),
         "reread": (IsStaffRole,),
@@ -637,6 +690,67 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             user=request.user, assignment_id=assignment.pk
         )
         return self.detail_response(assignment, status_code=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Assign modules to many patients at once",
+        description=(
+            "Clinicians and admins. Every patient in `patients` (ids from your care team) gets "
+            "every module in `modules` (published modules' slugs), with the same due date and "
+            "note, in one step: all of it or, on any error, none of it. A pair the patient "
+            "already has open is not assigned again; it is listed under `skipped`. 201 when "
+            "something was assigned, 200 when everything was already open. A patient outside "
+            "your care team, or a module that is not published, is a 400 and assigns nothing."
+        ),
+        request=AssignmentBulkCreateSerializer,
+        responses={201: BulkResultSerializer, 200: BulkResultSerializer},
+        examples=[
+            OpenApiExample(
+                "Two patients, one module",
+                value={
+                    "patients": [12, 14],
+                    "modules": ["immunotherapy-side-effects"],
+                    "due_on": "2026-12-04",
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "One assigned, one already open",
+                value={
+                    "created": [{"id": 51, "patient": 12, "module": "immunotherapy-side-effects"}],
+                    "skipped": [{"id": 40, "patient": 14, "module": "immunotherapy-side-effects"}],
+                },
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
+    @action(detail=False, methods=["post"], url_path="bulk")
+    def bulk(self, request):
+        data = self.validated(AssignmentBulkCreateSerializer)
+        slugs = list(dict.fromkeys(data["modules"]))
+        module_ids = dict(Module.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+        unknown = [slug for slug in slugs if slug not in module_ids]
+        if unknown:
+            raise ValidationError(
+                {
+                    "modules": "There is no reading module with the slug "
+                    + ", ".join(f'"{slug}"' for slug in unknown)
+                    + ". Use slugs from GET /api/v1/modules/."
+                }
+            )
+        result = services.assignment_create_bulk(
+            assigned_by=request.user,
+            patient_ids=data["patients"],
+            module_ids=[module_ids[slug] for slug in slugs],
+            due_on=data.get("due_on"),
+            note=data.get("note", ""),
+            request=request,
+            channel="api",
+        )
+        return Response(
+            {"created": _bulk_rows(result.created), "skipped": _bulk_rows(result.skipped)},
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
 
     def partial_update(self, request, pk=None):
         assignment = self.get_object()

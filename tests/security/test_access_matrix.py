@@ -538,6 +538,14 @@ MATRIX.update(
             "assignment",
             why="400 for the patient: the sections are not read yet",
         ),
+        "api-assignment-bulk": Entry(
+            api(patient=FORBIDDEN, clinician=BAD_REQUEST),
+            method="post",
+            data=lambda s: {},
+            content_type="application/json",
+            why="an empty body: staff get the per-field 400, patients 403 (tests/api/"
+            "test_bulk_assign.py assigns for real)",
+        ),
         "api-assignment-progress": api_write(
             api(patient=BAD_REQUEST, other_patient=NOT_FOUND, clinician=FORBIDDEN),
             "assignment",

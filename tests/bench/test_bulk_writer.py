@@ -31,3 +31,21 @@ def test_reserved_ids_are_not_handed_out_twice():
 def test_a_required_column_without_a_default_is_named():
     with pytest.raises(MissingColumn, match="assignments.Assignment.patient"):
         RowWriter().write(Assignment, ("status",), [("assigned",)])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_tables_written_by_copy_are_vacuumed_outside_a_transaction(require_services):
+    """Inside a transaction (every other test here) it can only be ANALYZE."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    writer = RowWriter()
+    [pk] = writer.reserve_ids(User, 1)
+    writer.write(User, ("id", "email", "name", "password"), [(pk, "v@bench.invalid", "V", "!")])
+
+    with CaptureQueriesContext(connection) as queries:
+        writer.analyze()
+
+    assert [query["sql"] for query in queries.captured_queries] == [
+        'VACUUM (ANALYZE) "accounts_user"'
+    ]

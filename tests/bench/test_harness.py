@@ -28,3 +28,40 @@ def test_the_server_listens_on_loopback_only():
     bind = server.command[server.command.index("--bind") + 1]
     assert bind.startswith("127.0.0.1:")
     assert server.command[server.command.index("--workers") + 1] == "3"
+
+
+def _run(tmp_path):
+    from apps.bench.runner import Options, Run
+
+    return Run(Options(work_dir=tmp_path / "bench"), log=lambda message: None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_seeded_pages_are_written_out_before_measuring(tmp_path, require_services):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    run = _run(tmp_path)
+    with CaptureQueriesContext(connection) as queries:
+        run.checkpoint()
+
+    assert [query["sql"] for query in queries.captured_queries] == ["CHECKPOINT"]
+    assert run.results["run"]["checkpoint_seconds"] >= 0
+    assert run.results["notes"] == []
+
+
+@pytest.mark.django_db
+def test_a_database_that_refuses_the_checkpoint_is_noted_not_fatal(tmp_path, monkeypatch):
+    from unittest import mock
+
+    from django.db import DatabaseError, connection
+
+    run = _run(tmp_path)
+    cursor = mock.MagicMock()
+    cursor.__enter__.return_value.execute.side_effect = DatabaseError("must be superuser")
+    monkeypatch.setattr(connection, "cursor", lambda: cursor)
+
+    run.checkpoint()
+
+    assert run.results["notes"] == ["No CHECKPOINT before measuring: must be superuser"]
+    assert "checkpoint_seconds" not in run.results["run"]

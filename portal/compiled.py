@@ -7,6 +7,12 @@ builds its queryset once, with placeholder values where a request's own values g
 once, and afterwards only binds the values and builds the model instances, the way Django's
 ModelIterable does (select_related objects and annotations included).
 
+CompiledCount does the same for a queryset's count(). A CompiledQuery made with sliced=True
+takes a page's limit and offset at run time, and CompiledList pairs it with its count as the
+object list of a Django Paginator (a clinician's lists: a page and the total, two queries, no
+compiling). The limit and offset are written into the SQL, as Django writes them, rather than
+bound: PostgreSQL's reusable plan for a prepared statement cannot see a bound LIMIT.
+
 Only what can be compiled ahead of time belongs here: the queryset must not depend on the
 time of day or on settings that change while the process runs, and must not use
 prefetch_related (a separate query Django would run after the rows are loaded). Each

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -50,9 +51,10 @@ class Placeholder(int):
 _PLACEHOLDER_BASE = -7_340_000_000_000
 
 
-class _CompiledOnce:
+class _CompiledOnce(ABC):
     """Builds the queryset with placeholders and compiles it the first time it runs on a
-    database, then keeps what compile() made for every later run."""
+    database, then keeps what _compile() made for every later run. Subclasses say what
+    compiling means (a query's instances, a count)."""
 
     def __init__(self, build: Callable[..., QuerySet], *names: str):
         self._build = build
@@ -74,8 +76,8 @@ class _CompiledOnce:
             for index, name in enumerate(self._names)
         }
 
-    def _compile(self, using: str):
-        raise NotImplementedError
+    @abstractmethod
+    def _compile(self, using: str): ...
 
 
 class CompiledQuery(_CompiledOnce):

@@ -17,6 +17,7 @@ def browser():
         message = "Chromium is not installed (apt-get install chromium, or set CHROMIUM_PATH)"
         if settings.REQUIRE_SERVICES:
             pytest.fail(f"required service missing: {message}")
+        # Without Chromium the browser tests cannot run here; CI (REQUIRE_SERVICES) fails above.
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 

@@ -39,11 +39,17 @@ def _writes_to_user_sessions(client, path, **extra) -> int:
     )
 
 
-def test_a_browser_session_is_recorded_once_a_minute(patient):
-    start = timezone.now()
-    with time_machine.travel(start, tick=False):
+def _browser_that_read(patient, *, at):
+    """A patient's browser that opened their reading at `at` (its session's first use)."""
+    with time_machine.travel(at, tick=False):
         browser = _browser(patient)
         browser.get(READING)
+    return browser
+
+
+def test_a_browser_session_is_recorded_once_a_minute(patient):
+    start = timezone.now()
+    browser = _browser_that_read(patient, at=start)
     with time_machine.travel(start + timedelta(seconds=30), tick=False):
         assert _writes_to_user_sessions(browser, READING) == 0
     with time_machine.travel(start + timedelta(seconds=90), tick=False):
@@ -55,9 +61,7 @@ def test_a_browser_session_is_recorded_once_a_minute(patient):
 
 def test_a_new_address_or_browser_is_recorded_at_once(patient):
     start = timezone.now()
-    with time_machine.travel(start, tick=False):
-        browser = _browser(patient)
-        browser.get(READING)
+    browser = _browser_that_read(patient, at=start)
     with time_machine.travel(start + timedelta(seconds=5), tick=False):
         assert _writes_to_user_sessions(browser, READING, REMOTE_ADDR="198.51.100.4") == 1
     assert UserSession.objects.get(user=patient).ip == "198.51.100.4"

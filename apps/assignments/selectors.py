@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -539,17 +540,85 @@ def patient_dashboard_page(
             patients = patients.filter(has_open_questions=True)
     page = Paginator(patients, per_page).get_page(page_number)
     shown = list(page.object_list)
-    counts = {
-        row["pk"]: row
-        for row in User.objects.filter(pk__in=[patient.pk for patient in shown])
-        .annotate(**_dashboard_counts(timezones={patient.timezone for patient in shown}))
-        .values("pk", *DASHBOARD_COUNTS)
-    }
+    counts = _counts_of(shown)
     for patient in shown:
-        for name in DASHBOARD_COUNTS:
-            setattr(patient, name, counts[patient.pk][name])
+        for name, value in zip(DASHBOARD_COUNTS, counts[patient.pk], strict=True):
+            setattr(patient, name, value)
     page.object_list = shown
     return page
+
+
+def _counts_of(patients: list[User]) -> dict[int, tuple]:
+    """DASHBOARD_COUNTS of these patients, by id, in the order DASHBOARD_COUNTS names them."""
+    if not patients:
+        return {}
+    if connection.vendor == "postgresql":
+        return _counts_of_in_sql(patients)
+    return {
+        row[0]: row[1:]
+        for row in User.objects.filter(pk__in=[patient.pk for patient in patients])
+        .annotate(**_dashboard_counts(timezones={patient.timezone for patient in patients}))
+        .values_list("pk", *DASHBOARD_COUNTS)
+    }
+
+
+def _counts_sql() -> str:
+    """The statement behind _counts_of_in_sql. Only the model's own table and column names and
+    the status constants are written into it; every value from a request is bound."""
+    user = User._meta
+    user_id = user.pk.column
+    col = {
+        name: Assignment._meta.get_field(name).column
+        for name in ("id", "patient", "status", "due_on", "check_failed", "last_activity_at")
+    }
+    status = col["status"]
+    open_statuses = ", ".join(f"'{value}'" for value in OPEN)
+    return f"""
+        SELECT u.{user_id},
+            count(a.{col["id"]}) FILTER (WHERE a.{status} = '{Status.ASSIGNED}'),
+            count(a.{col["id"]}) FILTER (WHERE a.{status} = '{Status.IN_PROGRESS}'),
+            count(a.{col["id"]}) FILTER (WHERE a.{status} = '{Status.COMPLETED}'),
+            count(a.{col["id"]}) FILTER (
+                WHERE a.{status} IN ({open_statuses})
+                AND a.{col["due_on"]} < coalesce(zone.today, %(default_day)s::date)
+            ),
+            count(a.{col["id"]}) FILTER (
+                WHERE a.{col["check_failed"]} AND a.{status} <> '{Status.CANCELLED}'
+            ),
+            max(a.{col["last_activity_at"]})
+        FROM {user.db_table} u
+        LEFT JOIN {Assignment._meta.db_table} a ON a.{col["patient"]} = u.{user_id}
+        LEFT JOIN unnest(%(zones)s::text[], %(days)s::date[]) AS zone(name, today)
+            ON zone.name = u.{user.get_field("timezone").column}
+        WHERE u.{user_id} = ANY(%(ids)s::bigint[])
+        GROUP BY u.{user_id}
+    """  # noqa: S608 - model names and status constants only; values are bound
+
+
+def _counts_of_in_sql(patients: list[User]) -> dict[int, tuple]:
+    """The same counts as _dashboard_counts, in one statement whose text never changes: no
+    queryset to build and compile on every page (about 1.5 ms of CPU), and PostgreSQL keeps
+    the statement prepared. Today's date in each zone is worked out in Python, as
+    local_today_expression does, and passed as two arrays; a zone not among them (none is)
+    would fall back to the default zone's day."""
+    now = timezone.now()
+    zones = sorted({patient.timezone for patient in patients})
+    days = [timezone.localdate(now, timezone=_zone(name)) for name in zones]
+    default_day = timezone.localdate(now, timezone=ZoneInfo(settings.DEFAULT_PATIENT_TIME_ZONE))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COUNTS_SQL(),
+            {
+                "ids": [patient.pk for patient in patients],
+                "zones": zones,
+                "days": days,
+                "default_day": default_day,
+            },
+        )
+        return {row[0]: row[1:] for row in cursor.fetchall()}
+
+
+_COUNTS_SQL = functools.cache(_counts_sql)
 
 
 # --- The patient page -------------------------------------------------------------------------

@@ -4,15 +4,18 @@ Views stay thin: check the role, call one selector or service, render. Every loo
 through a scoped selector, so another patient's reading or another team's patient is a 404.
 """
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import clinician_required, patient_required
@@ -272,6 +275,19 @@ def reading_complete(request, assignment_id):
 # --- Clinician --------------------------------------------------------------------------------
 
 
+@functools.cache
+def _blank_patient_filter(language: str) -> str:
+    """My patients' search and filter form with nothing chosen, in one language.
+
+    It is the same HTML for every clinician, and it is the form on nearly every view of the
+    page, so it is rendered once per language and process instead of on every request (1.5 ms
+    of CPU). `language` is the active language, which the rendering uses.
+    """
+    return render_to_string(
+        "assignments/_patient_filter.html", {"form": DashboardForm(), "filtered": False}
+    )
+
+
 def _dashboard_rows(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
@@ -315,6 +331,11 @@ def my_patients(request):
             ),
             "query": query.urlencode(),
             "filtered": bool(search or show),
+            "blank_filter_html": (
+                None
+                if any(name in request.GET for name in form.fields)
+                else _blank_patient_filter(get_language())
+            ),
         },
     )
 

@@ -110,6 +110,36 @@ def test_my_patients_is_paginated_and_keeps_the_filters(clinician_client, clinic
     assert "Patient 29" in second.content.decode()
 
 
+def _filter_form(body: str) -> str:
+    start = body.index('<form method="get" class="portal-filter"')
+    return body[start : body.index("</form>", start)]
+
+
+def test_the_blank_filter_form_is_not_left_over_from_a_search(
+    clinician_client, clinician, other_clinician, staff_login
+):
+    """With nothing searched, My patients shows a form rendered once per language; a search
+    renders its own, and neither may leak into the other or into another language."""
+    url = reverse("assignments:my_patients")
+    searched = _filter_form(
+        clinician_client.get(url, {"q": "Ann", "show": "overdue"}).content.decode()
+    )
+    assert 'value="Ann"' in searched and "checked" in searched
+    blank = _filter_form(clinician_client.get(url).content.decode())
+    assert "Ann" not in blank and "checked" not in blank
+    assert "Search by name or email" in blank
+    # Page 2 of the unsearched list shows the same blank form.
+    assert _filter_form(clinician_client.get(url, {"page": 2}).content.decode()) == blank
+
+    other_clinician.preferred_language = "es"
+    other_clinician.save(update_fields=["preferred_language"])
+    spanish = _filter_form(staff_login(other_clinician).get(url).content.decode())
+    assert "Buscar por nombre o correo electrónico" in spanish
+    assert "Search by name or email" not in spanish
+    # And English again for the English-speaking clinician.
+    assert _filter_form(clinician_client.get(url).content.decode()) == blank
+
+
 def test_bad_filter_values_fall_back_to_the_defaults(clinician_client, patient):
     response = clinician_client.get(
         reverse("assignments:my_patients"), {"sort": "password", "show": "x", "page": "zz"}

@@ -7,9 +7,11 @@ first opens (by name, nothing searched or filtered) runs SQL compiled once per p
 compared the same way.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from apps.assignments import selectors
@@ -93,6 +95,56 @@ def test_a_page_has_the_same_rows_and_counts_as_the_whole_list(
     assert _rows(page.object_list) == _rows(expected)
     assert page.paginator.count == len(whole)
     assert all(patient.name != "Patient outside" for patient in page.object_list)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        # 03:30 UTC: already the 11th in Tokyo, still the 10th in New York, Los Angeles and
+        # Honolulu. 09:00 UTC: the 11th everywhere but Honolulu (23:00 on the 10th there).
+        datetime(2026, 3, 11, 3, 30, tzinfo=UTC),
+        datetime(2026, 3, 11, 9, 0, tzinfo=UTC),
+    ],
+)
+def test_overdue_follows_each_patients_own_calendar(clinician, moment):
+    """The page's counts (one SQL statement on PostgreSQL) agree with the whole-list query
+    (Django's CASE over the zones) when the zones do not agree on today's date."""
+    with time_machine.travel(moment, tick=False):
+        modules = [PublishedModuleFactory() for _ in range(4)]
+        for number, zone in enumerate(ZONES):
+            patient = PatientFactory(name=f"Zone {number}", timezone=zone)
+            CareTeamMembershipFactory(clinician=clinician, patient=patient)
+            today = selectors.patient_today(patient=patient)
+            due_dates = [today + timedelta(days=days) for days in (-1, 0, 1)]
+            # The 10th: past only where it is already the 11th.
+            due_dates.append(moment.date().replace(day=10))
+            for module, due_on in zip(modules, due_dates, strict=True):
+                AssignmentFactory(patient=patient, module=module, due_on=due_on)
+        whole = list(selectors.patient_dashboard_rows(user=clinician))
+        page = selectors.patient_dashboard_page(user=clinician)
+    assert _rows(page.object_list) == _rows(whole)
+    expected = {
+        f"Zone {number}": 1 + (moment.astimezone(ZoneInfo(zone)).day == 11)
+        for number, zone in enumerate(ZONES)
+    }
+    overdue = {row.name: row.overdue_count for row in page.object_list if row.name in expected}
+    assert overdue == expected
+    assert sorted(expected.values()) == ([1, 1, 1, 2] if moment.hour == 3 else [1, 2, 2, 2])
+
+
+def test_a_time_zone_the_portal_does_not_know_counts_in_the_default_zone(clinician):
+    """A stored zone name that is not a real zone (typed into the admin, say) falls back to
+    the default zone, as the rest of the portal does, rather than breaking the page."""
+    late, on_time = PublishedModuleFactory(), PublishedModuleFactory()
+    patient = PatientFactory(name="Nowhere", timezone="Mars/Olympus_Mons")
+    CareTeamMembershipFactory(clinician=clinician, patient=patient)
+    default_today = selectors.patient_today(patient=patient)
+    AssignmentFactory(patient=patient, module=late, due_on=default_today - timedelta(days=1))
+    AssignmentFactory(patient=patient, module=on_time, due_on=default_today)
+    page = selectors.patient_dashboard_page(user=clinician)
+    (row,) = [row for row in page.object_list if row.name == "Nowhere"]
+    assert row.overdue_count == 1
+    assert _rows(page.object_list) == _rows(selectors.patient_dashboard_rows(user=clinician))
 
 
 def test_the_counts_are_right_for_one_patient(clinician, patient):

@@ -46,6 +46,7 @@ from portal.compiled import CompiledCount, CompiledList, CompiledQuery
 
 from .grading import MarkedAnswer, mark_answers
 from .models import Assignment, CheckAttempt, SectionProgress
+from .tally import TeamTotal
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -500,8 +501,9 @@ _team_by_name = CompiledQuery(
     "clinician_id",
     sliced=True,
 )
-_team_size = CompiledCount(
-    lambda clinician_id: team_patients(clinician_id=clinician_id), "clinician_id"
+_team_size = TeamTotal(
+    "patients",
+    CompiledCount(lambda clinician_id: team_patients(clinician_id=clinician_id), "clinician_id"),
 )
 
 

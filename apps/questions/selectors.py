@@ -13,6 +13,7 @@ from django.http import Http404
 
 from apps.accounts.models import User
 from apps.accounts.selectors import patient_list_for_user
+from apps.assignments.tally import TeamTotal
 from apps.library.models import Module
 from portal.compiled import CompiledCount, CompiledQuery
 
@@ -121,9 +122,11 @@ def _waiting(questions: QuerySet[Question]) -> QuerySet[Question]:
     return questions.filter(status=Question.Status.OPEN, withdrawn_at__isnull=True)
 
 
-# Every page a clinician opens shows this count: compiled once per process.
-_waiting_for_team = CompiledCount(
-    lambda clinician_id: _waiting(_team_questions(clinician_id)), "clinician_id"
+# Every page a clinician opens shows this count: kept by PostgreSQL's triggers
+# (CareTeamTally), else counted with SQL compiled once per process.
+_waiting_for_team = TeamTotal(
+    "waiting_questions",
+    CompiledCount(lambda clinician_id: _waiting(_team_questions(clinician_id)), "clinician_id"),
 )
 
 

@@ -24,6 +24,11 @@ from django.db import migrations, models
 
 WAITING = "(status = 'open' AND withdrawn_at IS NULL)"
 
+
+def _waiting(row: str) -> str:
+    return f"({row}.status = 'open' AND {row}.withdrawn_at IS NULL)"
+
+
 FUNCTIONS = f"""
 -- What every row should hold, counted from scratch (check_tallies compares; rebuild uses it).
 CREATE FUNCTION portal_tally_expected()
@@ -176,8 +181,7 @@ CREATE FUNCTION portal_tally_question_changed() RETURNS trigger LANGUAGE plpgsql
 BEGIN
     PERFORM portal_tally_add(
         ARRAY[OLD.patient_id, NEW.patient_id], ARRAY[0, 0]::bigint[],
-        ARRAY[-(OLD.status = 'open' AND OLD.withdrawn_at IS NULL)::integer,
-              (NEW.status = 'open' AND NEW.withdrawn_at IS NULL)::integer]::bigint[]);
+        ARRAY[-{_waiting("OLD")}::integer, {_waiting("NEW")}::integer]::bigint[]);
     RETURN NULL;
 END $$;
 
@@ -227,97 +231,108 @@ BEGIN
 END $$;
 """  # noqa: S608 - a constant condition, no input
 
-TRUNCATED = "".join(
-    f"CREATE TRIGGER portal_tally_truncated AFTER TRUNCATE ON {table}\n"
-    "    FOR EACH STATEMENT EXECUTE FUNCTION portal_tally_truncated();\n"
-    for table in (
-        "assignments_assignment",
-        "questions_question",
-        "accounts_careteammembership",
-        "accounts_user",
-    )
+# (table, name): `portal_tally_<name>_added` and `_removed` run once per INSERT or DELETE
+# statement with its rows as a transition table (a bulk insert is one pass).
+PER_STATEMENT = (
+    ("assignments_assignment", "assignments"),
+    ("questions_question", "questions"),
+    ("accounts_careteammembership", "links"),
 )
+# (name, table, columns, condition): a row-level trigger for the rare updates that move a total.
+PER_ROW = (
+    (
+        "assignment_moved",
+        "assignments_assignment",
+        "patient_id",
+        "OLD.patient_id IS DISTINCT FROM NEW.patient_id",
+    ),
+    (
+        "question_changed",
+        "questions_question",
+        "status, withdrawn_at, patient_id",
+        "OLD.patient_id IS DISTINCT FROM NEW.patient_id"
+        f" OR {_waiting('OLD')} IS DISTINCT FROM {_waiting('NEW')}",
+    ),
+    (
+        "link_changed",
+        "accounts_careteammembership",
+        "clinician_id, patient_id",
+        "OLD.clinician_id IS DISTINCT FROM NEW.clinician_id"
+        " OR OLD.patient_id IS DISTINCT FROM NEW.patient_id",
+    ),
+    (
+        "role_changed",
+        "accounts_user",
+        "role",
+        "OLD.role IS DISTINCT FROM NEW.role AND (OLD.role = 'patient' OR NEW.role = 'patient')",
+    ),
+)
+TRUNCATED_TABLES = (*(table for table, _name in PER_STATEMENT), "accounts_user")
 
-TRIGGERS = """
-CREATE TRIGGER portal_tally_assignments_added AFTER INSERT ON assignments_assignment
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT
-    EXECUTE FUNCTION portal_tally_assignments_added();
-CREATE TRIGGER portal_tally_assignments_removed AFTER DELETE ON assignments_assignment
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT
-    EXECUTE FUNCTION portal_tally_assignments_removed();
-CREATE TRIGGER portal_tally_assignment_moved AFTER UPDATE OF patient_id ON assignments_assignment
-    FOR EACH ROW WHEN (OLD.patient_id IS DISTINCT FROM NEW.patient_id)
-    EXECUTE FUNCTION portal_tally_assignment_moved();
 
-CREATE TRIGGER portal_tally_questions_added AFTER INSERT ON questions_question
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT
-    EXECUTE FUNCTION portal_tally_questions_added();
-CREATE TRIGGER portal_tally_questions_removed AFTER DELETE ON questions_question
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT
-    EXECUTE FUNCTION portal_tally_questions_removed();
-CREATE TRIGGER portal_tally_question_changed
-    AFTER UPDATE OF status, withdrawn_at, patient_id ON questions_question
-    FOR EACH ROW WHEN (
-        OLD.patient_id IS DISTINCT FROM NEW.patient_id
-        OR (OLD.status = 'open' AND OLD.withdrawn_at IS NULL)
-           IS DISTINCT FROM (NEW.status = 'open' AND NEW.withdrawn_at IS NULL))
-    EXECUTE FUNCTION portal_tally_question_changed();
+def _triggers() -> list[tuple[str, str, str]]:
+    """(trigger and function name, table, CREATE TRIGGER statement) of every trigger."""
+    made = []
+    for table, name in PER_STATEMENT:
+        for event, transition, suffix in (("INSERT", "NEW", "added"), ("DELETE", "OLD", "removed")):
+            trigger = f"portal_tally_{name}_{suffix}"
+            made.append(
+                (
+                    trigger,
+                    table,
+                    f"CREATE TRIGGER {trigger} AFTER {event} ON {table} REFERENCING {transition}"
+                    f" TABLE AS {suffix} FOR EACH STATEMENT EXECUTE FUNCTION {trigger}()",
+                )
+            )
+    for name, table, columns, condition in PER_ROW:
+        trigger = f"portal_tally_{name}"
+        made.append(
+            (
+                trigger,
+                table,
+                f"CREATE TRIGGER {trigger} AFTER UPDATE OF {columns} ON {table} FOR EACH ROW"
+                f" WHEN ({condition}) EXECUTE FUNCTION {trigger}()",
+            )
+        )
+    for table in TRUNCATED_TABLES:
+        made.append(
+            (
+                "portal_tally_truncated",
+                table,
+                f"CREATE TRIGGER portal_tally_truncated AFTER TRUNCATE ON {table}"
+                " FOR EACH STATEMENT EXECUTE FUNCTION portal_tally_truncated()",
+            )
+        )
+    return made
 
-CREATE TRIGGER portal_tally_links_added AFTER INSERT ON accounts_careteammembership
-    REFERENCING NEW TABLE AS added FOR EACH STATEMENT
-    EXECUTE FUNCTION portal_tally_links_added();
-CREATE TRIGGER portal_tally_links_removed AFTER DELETE ON accounts_careteammembership
-    REFERENCING OLD TABLE AS removed FOR EACH STATEMENT
-    EXECUTE FUNCTION portal_tally_links_removed();
-CREATE TRIGGER portal_tally_link_changed
-    AFTER UPDATE OF clinician_id, patient_id ON accounts_careteammembership
-    FOR EACH ROW WHEN (OLD.clinician_id IS DISTINCT FROM NEW.clinician_id
-                       OR OLD.patient_id IS DISTINCT FROM NEW.patient_id)
-    EXECUTE FUNCTION portal_tally_link_changed();
 
-CREATE TRIGGER portal_tally_role_changed AFTER UPDATE OF role ON accounts_user
-    FOR EACH ROW WHEN (OLD.role IS DISTINCT FROM NEW.role
-                       AND (OLD.role = 'patient' OR NEW.role = 'patient'))
-    EXECUTE FUNCTION portal_tally_role_changed();
-
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS portal_tally_assignments_added ON assignments_assignment;
-DROP TRIGGER IF EXISTS portal_tally_assignments_removed ON assignments_assignment;
-DROP TRIGGER IF EXISTS portal_tally_assignment_moved ON assignments_assignment;
-DROP TRIGGER IF EXISTS portal_tally_truncated ON assignments_assignment;
-DROP TRIGGER IF EXISTS portal_tally_questions_added ON questions_question;
-DROP TRIGGER IF EXISTS portal_tally_questions_removed ON questions_question;
-DROP TRIGGER IF EXISTS portal_tally_question_changed ON questions_question;
-DROP TRIGGER IF EXISTS portal_tally_truncated ON questions_question;
-DROP TRIGGER IF EXISTS portal_tally_links_added ON accounts_careteammembership;
-DROP TRIGGER IF EXISTS portal_tally_links_removed ON accounts_careteammembership;
-DROP TRIGGER IF EXISTS portal_tally_link_changed ON accounts_careteammembership;
-DROP TRIGGER IF EXISTS portal_tally_truncated ON accounts_careteammembership;
-DROP TRIGGER IF EXISTS portal_tally_role_changed ON accounts_user;
-DROP TRIGGER IF EXISTS portal_tally_truncated ON accounts_user;
-DROP FUNCTION IF EXISTS portal_tally_assignments_added, portal_tally_assignments_removed,
-    portal_tally_assignment_moved, portal_tally_questions_added,
-    portal_tally_questions_removed, portal_tally_question_changed, portal_tally_links_added,
-    portal_tally_links_removed, portal_tally_link_changed, portal_tally_role_changed,
-    portal_tally_truncated, portal_tally_add, portal_tally_links_made, portal_tally_links_ended,
-    portal_tally_link_totals, portal_tally_rebuild,
-    portal_tally_expected;
-"""
+HELPERS = (
+    "portal_tally_add(bigint[], bigint[], bigint[])",
+    "portal_tally_links_made(bigint[], bigint[])",
+    "portal_tally_links_ended(bigint[], bigint[])",
+    "portal_tally_link_totals(bigint[], bigint[])",
+    "portal_tally_rebuild()",
+    "portal_tally_expected()",
+)
 
 
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FUNCTIONS)
-        schema_editor.execute(TRIGGERS)
-        schema_editor.execute(TRUNCATED)
+        for _trigger, _table, create in _triggers():
+            schema_editor.execute(create)
         schema_editor.execute("SELECT portal_tally_rebuild()")
 
 
 def uninstall(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+        triggers = _triggers()
+        for trigger, table, _create in triggers:
+            schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {table}")
+        for function in sorted({trigger for trigger, _table, _create in triggers}):
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {function}()")
+        for function in HELPERS:
+            schema_editor.execute(f"DROP FUNCTION IF EXISTS {function}")
 
 
 class Migration(migrations.Migration):

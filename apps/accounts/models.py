@@ -42,6 +42,15 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The time zone of that name, or the default patient zone for a name that is none (a
+    value typed into the admin, say): a bad zone must not break a page."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo(settings.DEFAULT_PATIENT_TIME_ZONE)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in. Email is the login; the role decides what they may see."""
 
@@ -143,10 +152,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
-        try:
-            return zoneinfo.ZoneInfo(self.timezone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            return zoneinfo.ZoneInfo(settings.DEFAULT_PATIENT_TIME_ZONE)
+        return zone_named(self.timezone)
 
 
 class CareTeamMembership(models.Model):

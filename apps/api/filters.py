@@ -106,13 +106,18 @@ class StrictOrderingFilter(OrderingFilter):
 
 
 class PortalFilterBackend(DjangoFilterBackend):
-    """django-filter's backend, skipped when the request has no query parameters.
+    """django-filter's backend, skipped when the request names none of the list's filters.
 
-    With nothing asked for, every filter would leave the list as it is; building the
-    FilterSet and its form for every plain list request is work for nothing.
+    With no filter asked for (nothing at all, or only a page), every filter would leave the
+    list as it is; building the FilterSet and its form for every plain list request is work
+    for nothing. The list may then also be something other than a queryset (a compiled list,
+    see apps.assignments.api.compiled_staff_list).
     """
 
     def filter_queryset(self, request, queryset, view):
-        if not request.query_params:
+        if getattr(view, "filterset_fields", None):  # filters django-filter makes: not used here
+            return super().filter_queryset(request, queryset, view)
+        filters = getattr(getattr(view, "filterset_class", None), "base_filters", {})
+        if not any(name in filters for name in request.query_params):
             return queryset
         return super().filter_queryset(request, queryset, view)

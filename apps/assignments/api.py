@@ -24,6 +24,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.accounts.models import zone_named
 from apps.api.exceptions import rename_error_fields
 from apps.api.fields import IdField, IdFilter
 from apps.api.roles import IsPatient, IsStaffRole, PortalViewMixin
@@ -119,8 +120,11 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     def to_representation(self, assignment) -> dict:
         """The fields above, written out directly. DRF's field-by-field path took about 0.1 ms
-        a row, most of a list page's own work; tests check both give the same JSON."""
+        a row, most of a list page's own work; tests check both give the same JSON. A staff
+        list's page from compiled SQL comes as records (dicts), see _record_representation."""
         zone = timezone.get_current_timezone()
+        if isinstance(assignment, dict):
+            return _record_representation(assignment, zone)
         return {
             "id": assignment.pk,
             "patient": assignment.patient_id,
@@ -141,6 +145,48 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "last_activity_at": _iso_datetime(assignment.last_activity_at, zone),
             "check_failed": assignment.check_failed,
         }
+
+
+def _record_representation(record: dict, zone) -> dict:
+    """AssignmentSerializer's fields from a record of the staff list's compiled SQL
+    (portal.compiled: columns by name, "patient.name" for the joined patient), without the
+    model instances: the same JSON as from an Assignment, which the tests compare."""
+    status = record["status"]
+    due_on = record["due_on"]
+    if status == Status.COMPLETED and record["completed_version_id"]:
+        total = record["sections_in_read_version"]
+    else:
+        total = record["sections_in_current_version"]
+    return {
+        "id": record["id"],
+        "patient": record["patient_id"],
+        "patient_name": record["patient.name"],
+        "module": record["module.slug"],
+        "module_title": record["module.title"],
+        "status": status,
+        "assigned_by": record["assigned_by_id"],
+        "assigned_at": _iso_datetime(record["assigned_at"], zone),
+        "due_on": due_on.isoformat() if due_on else None,
+        "note": record["note"],
+        "is_overdue": (
+            status in Assignment.OPEN_STATUSES
+            and due_on is not None
+            and due_on < _today_in(record["patient.timezone"])
+        ),
+        "sections_viewed": record["sections_viewed"],
+        "sections_total": total or 0,
+        "started_at": _iso_datetime(record["started_at"], zone),
+        "completed_at": _iso_datetime(record["completed_at"], zone),
+        "cancelled_at": _iso_datetime(record["cancelled_at"], zone),
+        "last_activity_at": _iso_datetime(record["last_activity_at"], zone),
+        "check_failed": record["check_failed"],
+    }
+
+
+def _today_in(zone_name: str):
+    """Today's date in a patient's time zone, by the zone's name (a bad name: the default
+    zone, as User.tzinfo does)."""
+    return timezone.localdate(timezone.now(), timezone=zone_named(zone_name))
 
 
 def _iso_datetime(value, zone) -> str | None:
@@ -470,9 +516,9 @@ _PLAIN_LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
 def compiled_staff_list(user) -> CompiledList | None:
     """The compiled version of a staff user's unfiltered list, or None for anyone else."""
     if user.is_portal_admin:
-        return CompiledList(_everyone_rows, _everyone_count)
+        return CompiledList(_everyone_rows, _everyone_count, records=True)
     if user.is_clinician:
-        return CompiledList(_team_rows, _team_count, clinician_id=user.pk)
+        return CompiledList(_team_rows, _team_count, records=True, clinician_id=user.pk)
     return None
 
 
@@ -635,21 +681,25 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             return _list_base(for_patient=True).filter(patient=user)
         if not user.is_staff_role:
             return Assignment.objects.none()
+        if self.action == "list" and set(self.request.query_params) <= _PLAIN_LIST_PARAMETERS:
+            # Nothing will filter or reorder it: the same rows from the compiled statements,
+            # without building the queryset (0.2 ms) only to set it aside. The filter backends
+            # pass it through untouched when there is nothing to filter.
+            compiled = compiled_staff_list(user)
+            if compiled is not None:
+                return compiled
         return selectors.staff_scope(_list_base(for_patient=False), user=user)
 
     def paginate_queryset(self, queryset):
-        if self.request.user.is_staff_role and set(self.request.query_params).issubset(
-            _PLAIN_LIST_PARAMETERS
-        ):
-            # Nothing filtered or reordered it: the same rows, from the compiled statements.
-            compiled = compiled_staff_list(self.request.user)
-            if compiled is not None:
-                queryset = compiled
         rows = super().paginate_queryset(queryset)
         if self.request.user.is_patient and rows is not None:
             for row in rows:
                 row.patient = self.request.user
         return rows
+
+    def list_patient_id(self, row) -> int:
+        # A compiled staff page is records (dicts); any other list, assignments.
+        return row["patient_id"] if isinstance(row, dict) else row.patient_id
 
     def get_object(self) -> Assignment:
         user = self.request.user

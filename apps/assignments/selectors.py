@@ -37,7 +37,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from apps.accounts.models import CareTeamMembership, User
+from apps.accounts.models import CareTeamMembership, User, zone_named
 from apps.accounts.selectors import patient_get_for_user, patient_list_for_user, team_patients
 from apps.library.models import Module, ModuleVersion
 from apps.library.selectors import module_list_published
@@ -53,11 +53,6 @@ OPEN = Assignment.OPEN_STATUSES
 
 
 # --- Time zones -------------------------------------------------------------------------------
-
-
-def _zone(name: str) -> ZoneInfo:
-    # User.tzinfo already falls back to the default zone for a bad name.
-    return User(timezone=name).tzinfo
 
 
 def patient_today(*, patient: User, now: datetime | None = None) -> date:
@@ -76,7 +71,7 @@ def local_today_expression(*, timezones: Iterable[str], field: str):
     default_day = timezone.localdate(now, timezone=ZoneInfo(settings.DEFAULT_PATIENT_TIME_ZONE))
     zones_by_day: dict[date, list[str]] = defaultdict(list)
     for name in set(timezones):
-        zones_by_day[timezone.localdate(now, timezone=_zone(name))].append(name)
+        zones_by_day[timezone.localdate(now, timezone=zone_named(name))].append(name)
     if not zones_by_day or set(zones_by_day) == {default_day}:
         return Value(default_day, output_field=DateField())
     whens = [
@@ -605,7 +600,7 @@ def _counts_of_in_sql(patients: list[User]) -> dict[int, tuple]:
     would fall back to the default zone's day."""
     now = timezone.now()
     zones = sorted({patient.timezone for patient in patients})
-    days = [timezone.localdate(now, timezone=_zone(name)) for name in zones]
+    days = [timezone.localdate(now, timezone=zone_named(name)) for name in zones]
     default_day = timezone.localdate(now, timezone=ZoneInfo(settings.DEFAULT_PATIENT_TIME_ZONE))
     with connection.cursor() as cursor:
         cursor.execute(

@@ -2,15 +2,29 @@
 It must answer exactly what the queryset path answers, page by page, for clinicians (their
 care team only) and admins (everyone), and stay at two queries for the list itself."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.assignments.models import Assignment
 from tests.assignments.factories import AssignmentFactory, SectionProgressFactory
 from tests.factories import CareTeamMembershipFactory, ClinicianFactory, PatientFactory
+from tests.library.factories import publish_version
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _early_in_a_utc_day():
+    """03:30 UTC: still yesterday in Honolulu, already afternoon in Tokyo, so "overdue"
+    depends on each patient's zone whenever the tests run."""
+    with time_machine.travel(datetime(2026, 3, 11, 3, 30, tzinfo=UTC)):
+        yield
+
 
 # Reordering by the default order sends a request down the queryset path (filter backends,
 # Django's count) with the same rows expected.
@@ -29,6 +43,28 @@ def teams(people):
         for person in (mine, theirs):
             assignment = AssignmentFactory(patient=person, assigned_by=clinician)
             SectionProgressFactory(assignment=assignment, position=1)
+    # Rows whose every field the compiled path writes out by itself: overdue or not in
+    # time zones a day apart, finished on a version that is no longer current, with a note.
+    today = timezone.now().date()
+    for index, zone in enumerate(("Pacific/Honolulu", "Asia/Tokyo", "Mars/Nowhere")):
+        patient = PatientFactory(name=f"Zone {index}", timezone=zone)
+        CareTeamMembershipFactory(clinician=clinician, patient=patient)
+        for days in (-1, 0, 1):
+            AssignmentFactory(
+                patient=patient,
+                assigned_by=clinician,
+                due_on=today + timedelta(days=days),
+                status=Assignment.Status.IN_PROGRESS,
+                started_at=timezone.now(),
+                last_activity_at=timezone.now(),
+                note="Before your next visit",
+            )
+        read = AssignmentFactory(patient=patient, assigned_by=clinician, check_failed=True)
+        read.status = Assignment.Status.COMPLETED
+        read.completed_version = read.module.current_version
+        read.completed_at = timezone.now()
+        read.save()
+        publish_version(read.module, sections=5)
     # A cancelled one stays in staff lists (it is history).
     cancelled = AssignmentFactory(patient=people["patient"], assigned_by=clinician)
     cancelled.status = Assignment.Status.CANCELLED
@@ -66,7 +102,8 @@ def test_a_clinician_sees_their_care_team_only(api_as, people, teams):
 
     team = set(people["clinician"].care_team_patients_links.values_list("patient_id", flat=True))
     expected = Assignment.objects.filter(patient_id__in=team)
-    assert body["count"] == expected.count() == 7 + 1  # her seven, and the patient's cancelled one
+    # Her seven, the patient's cancelled one, and four for each of the three zone patients.
+    assert body["count"] == expected.count() == 7 + 1 + 12
     assert {row["id"] for row in body["results"]} == set(expected.values_list("id", flat=True))
 
 

@@ -15,12 +15,11 @@ from tests.assignments.factories import AssignmentFactory
 pytestmark = pytest.mark.django_db
 
 
-def _rows():
-    return list(
-        AuditEvent.objects.order_by("id").values_list(
-            "actor_id", "action", "subject_patient_id", "object_type", "object_id", "channel", "ip"
-        )
-    )
+COLUMNS = ("actor_id", "action", "subject_patient_id", "object_type", "object_id", "channel", "ip")
+
+
+def _rows(columns=COLUMNS):
+    return list(AuditEvent.objects.order_by("id").values_list(*columns))
 
 
 def test_one_row_per_patient_and_object_with_who_when_and_where(clinician, patient, other_patient):
@@ -61,3 +60,35 @@ def test_nothing_to_record_writes_nothing(clinician):
     audit_log_many(actor=clinician, action="patient_list.view", entries=[])
     audit_log_many(actor=clinician, action="patient_list.view", entries=[(clinician.pk, None)])
     assert AuditEvent.objects.count() == 0
+
+
+def test_objects_that_differ_row_to_row_and_one_object_for_every_row(
+    clinician, patient, other_patient
+):
+    """On PostgreSQL the objects go in as arrays when they differ and as one value when every
+    row shares one; the rows are the same either way."""
+    first = AssignmentFactory(patient=patient)
+    second = AssignmentFactory(patient=other_patient)
+    audit_log_many(
+        actor=clinician,
+        action="assignment.cancel",
+        entries=[(patient.pk, first), (other_patient.pk, second)],
+    )
+    audit_log_many(
+        actor=clinician,
+        action="module_results.view",
+        entries=[(patient.pk, first.module), (other_patient.pk, first.module)],
+    )
+    module = ("library.module", str(first.module.pk))
+    assert _rows(COLUMNS[:5]) == [
+        (clinician.pk, "assignment.cancel", patient.pk, "assignments.assignment", str(first.pk)),
+        (
+            clinician.pk,
+            "assignment.cancel",
+            other_patient.pk,
+            "assignments.assignment",
+            str(second.pk),
+        ),
+        (clinician.pk, "module_results.view", patient.pk, *module),
+        (clinician.pk, "module_results.view", other_patient.pk, *module),
+    ]

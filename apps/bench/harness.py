@@ -162,6 +162,27 @@ def _post_form(opener, url: str, fields: dict[str, str], referer: str):
 
 def web_login(base_url: str, *, email: str, password: str, totp_secret: str | None = None) -> str:
     """Log in through the HTML form (and the second step for staff); return the session id."""
+    jar = _web_login_jar(base_url, email=email, password=password, totp_secret=totp_secret)
+    return next(c.value for c in jar if c.name.endswith("sessionid"))
+
+
+def web_login_cookie(
+    base_url: str, *, email: str, password: str, totp_secret: str | None = None
+) -> str:
+    """Log in as web_login does; return the Cookie header a browser sends from then on: the
+    session and the CSRF cookie. Without the CSRF cookie every page would mint a new CSRF
+    secret, which no browser makes a page do. (The "signed in" message's
+    cookie is left out: a browser has it once, and the page that shows it clears it.)"""
+    from django.conf import settings
+
+    jar = _web_login_jar(base_url, email=email, password=password, totp_secret=totp_secret)
+    wanted = (settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME)
+    return "; ".join(f"{c.name}={c.value}" for c in jar if c.name in wanted)
+
+
+def _web_login_jar(
+    base_url: str, *, email: str, password: str, totp_secret: str | None
+) -> http.cookiejar.CookieJar:
     jar = http.cookiejar.CookieJar()
     opener = _no_redirects_opener(jar)
     login_url = f"{base_url}/accounts/login/"
@@ -194,10 +215,9 @@ def web_login(base_url: str, *, email: str, password: str, totp_secret: str | No
         )
         if status != 302 or "/2fa/" in headers.get("Location", ""):
             raise LoginFailed(f"second step refused for {email} ({status})")
-    session = next((c.value for c in jar if c.name.endswith("sessionid")), None)
-    if session is None:
+    if not any(c.name.endswith("sessionid") for c in jar):
         raise LoginFailed(f"no session cookie for {email}")
-    return session
+    return jar
 
 
 def app_login(base_url: str, *, email: str, password: str, totp_secret: str | None = None) -> str:

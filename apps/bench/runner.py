@@ -80,6 +80,12 @@ def bench_environment(options: Options) -> dict[str, str]:
     }
 
 
+def _session_id(cookie_header: str) -> str:
+    """The session cookie's value in a Cookie header."""
+    cookies = dict(part.strip().split("=", 1) for part in cookie_header.split(";"))
+    return cookies[settings.SESSION_COOKIE_NAME]
+
+
 def database_name(url: str) -> str:
     return urlparse(url).path.lstrip("/")
 
@@ -222,7 +228,8 @@ class Run:
         password = seed.BENCH_PASSWORD
         clinician_email = seed.BIG_CLINICIAN_EMAIL
         secret = seed.bench_totp_secret(email=clinician_email)
-        clinician_web = harness.web_login(
+        # The Cookie header a browser sends from then on: the session and the CSRF cookie.
+        clinician_web = harness.web_login_cookie(
             base_url, email=clinician_email, password=password, totp_secret=secret
         )
         self._totp_used_at = time.time()
@@ -231,7 +238,9 @@ class Run:
         def log_in_patient(patient: User) -> dict:
             return {
                 "id": patient.pk,
-                "cookie": harness.web_login(base_url, email=patient.email, password=password),
+                "cookie": harness.web_login_cookie(
+                    base_url, email=patient.email, password=password
+                ),
                 "token": harness.app_login(base_url, email=patient.email, password=password),
             }
 
@@ -279,7 +288,7 @@ class Run:
         clinician = sessions["clinician"]
 
         def cookie(session):
-            return {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session['cookie']}"}
+            return {"Cookie": session["cookie"]}
 
         def token(session):
             return {"X-Session-Token": session["token"]}
@@ -576,7 +585,7 @@ class Run:
             status, seconds, body = harness.web_form_post(
                 base_url,
                 reverse("assignments:assign"),
-                session=clinician["cookie"],
+                session=_session_id(clinician["cookie"]),
                 fields=[("patients", pk) for pk in patient_ids] + [("modules", module_id)],
             )
             through = (

@@ -1,12 +1,14 @@
 """The benchmark's server wrapper never leaves a gunicorn behind."""
 
 import os
+import urllib.request
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from apps.bench import harness
+from tests.factories import TEST_PASSWORD, PatientFactory
 
 
 def test_a_server_that_cannot_start_is_reported_and_stopped(tmp_path):
@@ -65,3 +67,32 @@ def test_a_database_that_refuses_the_checkpoint_is_noted_not_fatal(tmp_path, mon
 
     assert run.results["notes"] == ["No CHECKPOINT before measuring: must be superuser"]
     assert "checkpoint_seconds" not in run.results["run"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_login_gives_the_cookies_a_browser_sends_back(live_server):
+    """The load generator sends what a browser sends after logging in: the session and the
+    CSRF cookie, so a page reuses the CSRF secret instead of minting a new one."""
+    PatientFactory(email="bench-login@example.org")
+    header = harness.web_login_cookie(
+        live_server.url, email="bench-login@example.org", password=TEST_PASSWORD
+    )
+    names = {part.split("=", 1)[0].strip() for part in header.split(";")}
+    assert names == {settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME}
+    request = urllib.request.Request(f"{live_server.url}/reading/", headers={"Cookie": header})
+    with urllib.request.urlopen(request) as response:  # noqa: S310 - the test's own server
+        assert response.status == 200
+        set_cookies = response.headers.get_all("Set-Cookie") or []
+    # Django sets the CSRF cookie again on a page with a form (to renew it), with the same
+    # secret it was sent rather than a new one.
+    sent = dict(part.strip().split("=", 1) for part in header.split(";"))
+    renewed = [c for c in set_cookies if c.startswith(f"{settings.CSRF_COOKIE_NAME}=")]
+    assert renewed, set_cookies
+    assert (
+        renewed[0].split(";")[0] == f"{settings.CSRF_COOKIE_NAME}={sent[settings.CSRF_COOKIE_NAME]}"
+    )
+    # And web_login still gives the session id alone.
+    session = harness.web_login(
+        live_server.url, email="bench-login@example.org", password=TEST_PASSWORD
+    )
+    assert session and "=" not in session

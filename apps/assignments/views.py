@@ -326,9 +326,7 @@ def my_patients(request):
             "form": form,
             "page": page,
             "patients": patients,
-            "rows_html": display.patient_rows_html(
-                display.patient_row(patient, zone=zone) for patient in patients
-            ),
+            "rows_html": display.patient_rows_html(display.patient_rows(patients, zone=zone)),
             "query": query.urlencode(),
             "filtered": bool(search or show),
             "blank_filter_html": (

@@ -90,11 +90,23 @@ class CompiledQuery(_CompiledOnce):
         own.run(patient_id=42)  # a list of that patient's Assignment instances
     """
 
-    def __init__(self, build: Callable[..., QuerySet], *names: str, sliced: bool = False):
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *names: str,
+        sliced: bool = False,
+        written_in: tuple[str, ...] = (),
+    ):
         super().__init__(build, *names)
         # sliced: run() takes `limit` and `offset` (a page of a list, whichever page it is,
         # from one compiled statement).
         self._sliced = sliced
+        # written_in: the names (of whole-number values, such as a clinician's id) written
+        # into the SQL instead of bound. See _Compiled.statement.
+        unknown = set(written_in) - set(names)
+        if unknown:
+            raise ValueError(f"Not among the query's values: {sorted(unknown)}.")
+        self._written_in = frozenset(written_in)
 
     def run(self, *, using: str = "default", **values) -> list:
         return self._for(using).run(values)
@@ -113,7 +125,13 @@ class CompiledQuery(_CompiledOnce):
             )
         if self._sliced and queryset.query.is_sliced:
             raise ValueError("A sliced CompiledQuery takes its limit and offset from run().")
-        return _Compiled(queryset, placeholders, connections[using], sliced=self._sliced)
+        return _Compiled(
+            queryset,
+            placeholders,
+            connections[using],
+            sliced=self._sliced,
+            written_in=self._written_in,
+        )
 
 
 def _bind(template: list, slots: list[tuple[int, str]], values: dict[str, Any]) -> list:
@@ -147,6 +165,7 @@ class _Compiled:
         connection,
         *,
         sliced: bool = False,
+        written_in: frozenset[str] = frozenset(),
     ):
         compiler = queryset.query.get_compiler(connection=connection)
         sql, params = compiler.as_sql()
@@ -156,6 +175,18 @@ class _Compiled:
         self.sql = sql
         self.params = params
         self.slots = slots
+        self.written_in = written_in
+        if written_in:
+            # The SQL between its parameters, to put whole numbers in the written-in slots.
+            self.sql_pieces = _split_at_parameters(sql, len(params))
+            written = {index: name for index, name in slots if name in written_in}
+            self.written_slots = written
+            self.bound_slots = [
+                (index - sum(1 for w in written if w < index), name)
+                for index, name in slots
+                if index not in written
+            ]
+            self.bound_template = [p for i, p in enumerate(params) if i not in written]
         # Django keeps one connection per thread: the compiler is bound to the connection of
         # the thread that runs the query (run()), never to this one (runserver and the test
         # live server answer each request in a new thread).
@@ -201,9 +232,29 @@ class _Compiled:
         keys = self.record_keys
         return [{name: row[position] for name, position in keys} for row in self._rows(values)]
 
+    def statement(self, values: dict[str, Any]) -> tuple[str, list]:
+        """The SQL and its parameters for these values.
+
+        A value named in written_in goes into the SQL as a whole number rather than as a
+        parameter. PostgreSQL plans a prepared statement for its parameters each time while it
+        expects that to pay (a "custom" plan), and for a care team's list it always did: about
+        half a millisecond of planning on every request, because a plan for any clinician
+        (the "generic" one) looks dearer than one for this clinician. With the clinician's id
+        in the text, each clinician's statement has no parameter to plan for and is planned
+        once per connection.
+        """
+        if not self.written_in:
+            return self.sql, _bind(self.params, self.slots, values)
+        pieces = self.sql_pieces
+        parts = [pieces[0]]
+        for index, piece in enumerate(pieces[1:]):
+            name = self.written_slots.get(index)
+            parts.append("%s" if name is None else str(_whole_number(values[name], name)))
+            parts.append(piece)
+        return "".join(parts), _bind(self.bound_template, self.bound_slots, values)
+
     def _rows(self, values: dict[str, Any]):
-        params = _bind(self.params, self.slots, values)
-        sql = self.sql
+        sql, params = self.statement(values)
         if self.sliced:
             # Written into the SQL as Django writes a slice, not bound: PostgreSQL's reusable
             # plan for a prepared statement cannot see a bound LIMIT, and for a care team's
@@ -218,6 +269,29 @@ class _Compiled:
         compiler = copy.copy(self.compiler)
         compiler.connection = connection
         return compiler.results_iter([rows])
+
+
+def _whole_number(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} is written into the SQL and must be a whole number.")
+    return int(value)
+
+
+def _split_at_parameters(sql: str, count: int) -> list[str]:
+    """The SQL cut at each %s (a doubled %% is a literal percent sign, not a parameter)."""
+    pieces, start, index = [], 0, 0
+    while index < len(sql):
+        if sql[index] == "%" and index + 1 < len(sql):
+            if sql[index + 1] == "s":
+                pieces.append(sql[start:index])
+                start = index + 2
+            index += 2
+            continue
+        index += 1
+    pieces.append(sql[start:])
+    if len(pieces) != count + 1:
+        raise ValueError(f"Found {len(pieces) - 1} parameters in the SQL, expected {count}.")
+    return pieces
 
 
 def _related_keys(klass_info: dict, select, *, prefix: str):

@@ -505,7 +505,7 @@ def _everyone_list():
 # A staff list asked for with no filter and no ordering (what an app shows first, and pages
 # through) runs SQL compiled once per process: building and compiling the page's query and its
 # count had cost more CPU than PostgreSQL took to answer them (docs/performance.md).
-_team_rows = CompiledQuery(_team_list, "clinician_id", sliced=True)
+_team_rows = CompiledQuery(_team_list, "clinician_id", sliced=True, written_in=("clinician_id",))
 # The team's assignments are counted by PostgreSQL's triggers (CareTeamTally): the count of
 # 20,000 rows was most of this list's database time.
 _team_count = TeamTotal("assignments", CompiledCount(_team_list, "clinician_id"))

@@ -495,6 +495,8 @@ _team_by_name = CompiledQuery(
     lambda clinician_id: _by_name(team_patients(clinician_id=clinician_id)),
     "clinician_id",
     sliced=True,
+    # Planned once per clinician and connection, not on every page (portal.compiled).
+    written_in=("clinician_id",),
 )
 _team_size = TeamTotal(
     "patients",

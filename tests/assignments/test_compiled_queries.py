@@ -273,3 +273,52 @@ def test_compiled_counts_and_lists_refuse_what_they_cannot_do(patient):
         listed[0]
     assert listed[3:3] == []
     assert len(listed) == 0
+
+
+def _by_patient_with_percent(patient_id):
+    # A literal percent sign in the SQL (doubled by Django) beside the parameters.
+    return _by_patient(patient_id).exclude(note__contains="100% sure")
+
+
+def test_a_value_written_into_the_sql_gives_the_same_rows(patient, other_patient, library):
+    """written_in puts a whole number into the SQL text instead of binding it (so PostgreSQL
+    plans the statement once per value): the rows, pages and records stay Django's."""
+    for module in library:
+        AssignmentFactory(patient=patient, module=module, note="Read before Monday")
+    AssignmentFactory(patient=patient, module=library[0], note="100% sure", status="cancelled")
+    AssignmentFactory(patient=other_patient, module=library[0])
+    rows = CompiledQuery(
+        _by_patient_with_percent, "patient_id", sliced=True, written_in=("patient_id",)
+    )
+    for person in (patient, other_patient):
+        django_rows = list(_by_patient_with_percent(person.pk))
+        for offset in range(len(django_rows) + 1):
+            page = rows.run(patient_id=person.pk, limit=2, offset=offset)
+            assert [a.pk for a in page] == [a.pk for a in django_rows[offset : offset + 2]]
+        records = rows.run_records(patient_id=person.pk, limit=10, offset=0)
+        assert [(r["id"], r["note"]) for r in records] == [(a.pk, a.note) for a in django_rows]
+    with CaptureQueriesContext(connection) as context:
+        rows.run(patient_id=patient.pk, limit=2, offset=0)
+    (query,) = context.captured_queries
+    assert f"= {patient.pk})" in query["sql"] or f"= {patient.pk} " in query["sql"]
+
+
+def test_only_a_whole_number_is_written_into_the_sql(patient):
+    rows = CompiledQuery(_by_patient, "patient_id", sliced=True, written_in=("patient_id",))
+    for bad in (f"{patient.pk}; DROP TABLE accounts_user", 1.5, True, None):
+        with pytest.raises(TypeError, match="whole number"):
+            rows.run(patient_id=bad, limit=1, offset=0)
+    with pytest.raises(ValueError, match="Not among"):
+        CompiledQuery(_by_patient, "patient_id", written_in=("clinician_id",))
+
+
+def test_splitting_sql_at_its_parameters_keeps_literal_percent_signs():
+    from portal.compiled import _split_at_parameters
+
+    assert _split_at_parameters("a = %s AND b LIKE '5%%' OR c = %s", 2) == [
+        "a = ",
+        " AND b LIKE '5%%' OR c = ",
+        "",
+    ]
+    with pytest.raises(ValueError, match="expected 3"):
+        _split_at_parameters("a = %s", 3)

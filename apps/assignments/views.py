@@ -8,11 +8,13 @@ import functools
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.autoreload import file_changed
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -286,6 +288,14 @@ def _blank_patient_filter(language: str) -> str:
     return render_to_string(
         "assignments/_patient_filter.html", {"form": DashboardForm(), "filtered": False}
     )
+
+
+@receiver(file_changed)
+def _forget_blank_patient_filter(sender, file_path, **kwargs):
+    # runserver keeps its process when a template changes (Django only empties the template
+    # caches): empty this one too, so an edited form shows without a restart.
+    if file_path.suffix == ".html":
+        _blank_patient_filter.cache_clear()
 
 
 def _dashboard_rows(request):

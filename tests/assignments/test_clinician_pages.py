@@ -419,3 +419,16 @@ def test_my_patients_rows_escape_what_people_type(clinician_client, clinician):
     assert cells == ["0", "0", "0", "0"]
     assert "None yet" in row
     assert "govuk-tag" not in row
+
+
+def test_an_edited_template_empties_the_blank_filter_form(clinician_client):
+    from pathlib import Path
+
+    from django.utils.autoreload import file_changed
+
+    from apps.assignments import views
+
+    clinician_client.get(reverse("assignments:my_patients"))
+    assert views._blank_patient_filter.cache_info().currsize >= 1
+    file_changed.send(sender=None, file_path=Path("templates/assignments/_patient_filter.html"))
+    assert views._blank_patient_filter.cache_info().currsize == 0

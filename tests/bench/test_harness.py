@@ -69,6 +69,38 @@ def test_a_database_that_refuses_the_checkpoint_is_noted_not_fatal(tmp_path, mon
     assert "checkpoint_seconds" not in run.results["run"]
 
 
+def test_the_tables_a_run_wrote_are_those_whose_rows_changed():
+    from apps.bench.runner import written_tables
+
+    before = {"audit_auditevent": 10, "accounts_user": 5, "django_session": 3}
+    after = {"audit_auditevent": 2510, "accounts_user": 5, "django_session": 4, "new": 1}
+    assert written_tables(before, after) == ["audit_auditevent", "django_session", "new"]
+    assert written_tables(after, after) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_a_run_the_tables_it_wrote_are_vacuumed_and_written_out(tmp_path, require_services):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.bench.runner import table_activity
+
+    run = _run(tmp_path)
+    assert "audit_auditevent" in table_activity()
+    with CaptureQueriesContext(connection) as queries:
+        settled = run.settle(["audit_auditevent", "no_such_table"])
+
+    assert [query["sql"] for query in queries.captured_queries] == [
+        'VACUUM (ANALYZE) "audit_auditevent"',
+        'VACUUM (ANALYZE) "no_such_table"',
+        "CHECKPOINT",
+    ]
+    assert settled["vacuumed"] == ["audit_auditevent"]
+    assert settled["refused"] == ["no_such_table"]
+    assert settled["checkpoint"] is True
+    assert settled["seconds"] >= 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_web_login_gives_the_cookies_a_browser_sends_back(live_server):
     """The load generator sends what a browser sends after logging in: the session and the

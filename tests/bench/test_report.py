@@ -201,10 +201,16 @@ def test_server_cpu_per_request_is_shown_next_to_the_floors():
         "total": 7.6,
     }
     results["endpoints"]["my_reading"]["floor_cpu_ms_per_request"] = {"total": 3.8}
+    # Upkeep after the run: 0.6 s of CPU (PostgreSQL vacuuming what it wrote).
+    results["endpoints"]["my_reading"]["maintenance_after"] = {
+        "cpu_seconds": {"app": 0.0, "database": 0.6, "redis": 0.0}
+    }
+    requests = results["endpoints"]["my_reading"]["requests"]
 
     markdown = report.render_markdown(report.evaluate(results))
 
-    assert "| My reading | 6.00 | 1.50 | 0.10 | 7.60 | 3.80 | 0.50 |" in markdown
+    upkeep = f"{round(0.6 * 1000 / requests, 2):.2f}"
+    assert f"| My reading | 6.00 | 1.50 | 0.10 | 7.60 | 3.80 | 0.50 | {upkeep} |" in markdown
     # An endpoint measured without CPU figures gets no row.
     assert "| My patients | n/a" not in markdown
 

@@ -13,9 +13,11 @@ from datetime import date, datetime, tzinfo
 from html import escape
 from typing import TypedDict
 
+from django.template.defaultfilters import linebreaksbr
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -126,6 +128,79 @@ def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> Readin
         button=button,
         done=status == Status.COMPLETED,
     )
+
+
+# The markup of one "My reading" item, as the template wrote it (whitespace included: the
+# space between the two tags shows). Built with str.format for the reason the patient rows
+# are: a template variable per value, a dozen an item, was most of the page's own rendering.
+# Every text value is escaped in reading_items_html, and the note keeps its line breaks as
+# linebreaksbr writes them.
+_READING_ITEM = (
+    '      <li class="portal-reading-item">\n'
+    '        <h3 class="govuk-heading-s govuk-!-margin-bottom-2" lang="{language}">\n'
+    '          <a class="govuk-link" href="{url}">{title}</a>\n'
+    "        </h3>\n"
+    '        <p class="govuk-body govuk-!-margin-bottom-2">\n'
+    '          <strong class="govuk-tag {status_tag}">{status_label}</strong>\n'
+    "          {updated}\n"
+    "        </p>\n"
+    "        {summary}\n"
+    '        <p class="govuk-body govuk-!-margin-bottom-2">{minutes}{progress}</p>\n'
+    "        {when}\n"
+    "        {note}\n"
+    '        <a class="govuk-button{secondary} govuk-!-margin-bottom-0" data-module="govuk-button" '
+    'href="{url}">{button}<span class="govuk-visually-hidden">: {title}</span></a>\n'
+    "      </li>\n"
+)
+_READING_NOTE = (
+    "\n"
+    '        <div class="govuk-inset-text govuk-!-margin-top-2 govuk-!-margin-bottom-3">\n'
+    '          <p class="govuk-body govuk-!-margin-bottom-1"><strong>{note_from}</strong></p>\n'
+    '          <p class="govuk-body govuk-!-margin-bottom-0">{note}</p>\n'
+    "        </div>\n"
+    "        "
+)
+
+
+def reading_items_html(items: Iterable[ReadingItem]) -> SafeString:
+    """The <li> items of one group of "My reading", escaped, for the template to place."""
+    html = []
+    for item in items:
+        e = conditional_escape
+        when = ""
+        if item["when"]:
+            today = f" <strong>{e(item['when_today'])}</strong>" if item["when_today"] else ""
+            overdue = " portal-overdue-kind" if item["overdue"] else ""
+            when = f'<p class="govuk-body{overdue}">{e(item["when"])}{today}</p>'
+        note = ""
+        if item["note"]:
+            note = _READING_NOTE.format(
+                note_from=e(item["note_from"]), note=linebreaksbr(item["note"], autoescape=True)
+            )
+        html.append(
+            _READING_ITEM.format(
+                language=e(item["language"]),
+                url=e(item["url"]),
+                title=e(item["title"]),
+                status_tag=e(item["status_tag"]),
+                status_label=e(item["status_label"]),
+                updated=(
+                    f'<strong class="govuk-tag govuk-tag--grey">{e(item["updated_label"])}</strong>'
+                    if item["updated_label"]
+                    else ""
+                ),
+                summary=f'<p class="govuk-body">{e(item["summary"])}</p>'
+                if item["summary"]
+                else "",
+                minutes=e(item["minutes"]),
+                progress=f" {e(item['progress'])}" if item["progress"] else "",
+                when=when,
+                note=note,
+                secondary=" govuk-button--secondary" if item["done"] else "",
+                button=e(item["button"]),
+            )
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped
 
 
 # Clinicians read activity to the minute.

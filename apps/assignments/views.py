@@ -77,7 +77,10 @@ def my_reading(request):
     groups = [
         {
             "heading": heading,
-            "items": [display.reading_item(a, today=today, zone=zone) for a in members],
+            "count": len(members),
+            "items_html": display.reading_items_html(
+                display.reading_item(a, today=today, zone=zone) for a in members
+            ),
         }
         for heading, members in (
             (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),

@@ -140,40 +140,10 @@ BEGIN
 END $$;
 
 -- Trigger functions.
-CREATE FUNCTION portal_tally_assignments_added() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM portal_tally_add(array_agg(patient_id), array_agg(n), array_agg(0::bigint))
-       FROM (SELECT patient_id, count(*) AS n FROM added GROUP BY patient_id) s;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION portal_tally_assignments_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM portal_tally_add(array_agg(patient_id), array_agg(-n), array_agg(0::bigint))
-       FROM (SELECT patient_id, count(*) AS n FROM removed GROUP BY patient_id) s;
-    RETURN NULL;
-END $$;
-
 CREATE FUNCTION portal_tally_assignment_moved() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM portal_tally_add(ARRAY[OLD.patient_id, NEW.patient_id], ARRAY[-1, 1]::bigint[],
                              ARRAY[0, 0]::bigint[]);
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION portal_tally_questions_added() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM portal_tally_add(array_agg(patient_id), array_agg(0::bigint), array_agg(n))
-       FROM (SELECT patient_id, count(*) AS n FROM added WHERE {WAITING}
-              GROUP BY patient_id) s;
-    RETURN NULL;
-END $$;
-
-CREATE FUNCTION portal_tally_questions_removed() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM portal_tally_add(array_agg(patient_id), array_agg(0::bigint), array_agg(-n))
-       FROM (SELECT patient_id, count(*) AS n FROM removed WHERE {WAITING}
-              GROUP BY patient_id) s;
     RETURN NULL;
 END $$;
 
@@ -267,6 +237,37 @@ PER_ROW = (
         "OLD.role IS DISTINCT FROM NEW.role AND (OLD.role = 'patient' OR NEW.role = 'patient')",
     ),
 )
+
+
+def _counted_rows_function(name: str, rows: str, *, total: str, where: str = "") -> str:
+    """The statement trigger function for rows added or removed (`rows`: the transition
+    table, "added" or "removed"): per patient, how many there were, into the assignments or
+    the waiting-questions total, negative for removed rows."""
+    count = "-n" if rows == "removed" else "n"
+    nothing = "array_agg(0::bigint)"
+    if total == "assignments":
+        changes = f"array_agg({count}), {nothing}"
+    else:
+        changes = f"{nothing}, array_agg({count})"
+    return f"""
+CREATE FUNCTION portal_tally_{name}_{rows}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM portal_tally_add(array_agg(patient_id), {changes})
+       FROM (SELECT patient_id, count(*) AS n FROM {rows}{where} GROUP BY patient_id) s;
+    RETURN NULL;
+END $$;
+"""  # noqa: S608 - names and a constant condition, no input
+
+
+COUNTED_ROWS = "".join(
+    _counted_rows_function(name, rows, total=total, where=where)
+    for name, total, where in (
+        ("assignments", "assignments", ""),
+        ("questions", "waiting", f" WHERE {WAITING}"),
+    )
+    for rows in ("added", "removed")
+)
+
 TRUNCATED_TABLES = (*(table for table, _name in PER_STATEMENT), "accounts_user")
 
 
@@ -319,6 +320,7 @@ HELPERS = (
 def install(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FUNCTIONS)
+        schema_editor.execute(COUNTED_ROWS)
         for _trigger, _table, create in _triggers():
             schema_editor.execute(create)
         schema_editor.execute("SELECT portal_tally_rebuild()")

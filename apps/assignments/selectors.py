@@ -46,7 +46,7 @@ from portal.compiled import CompiledCount, CompiledList, CompiledQuery
 
 from .grading import MarkedAnswer, mark_answers
 from .models import Assignment, CheckAttempt, SectionProgress
-from .tally import TeamTotal
+from .tally import TeamTotal, Totals, team_totals
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -504,6 +504,25 @@ _team_size = TeamTotal(
 )
 
 
+class Known:
+    """A total already read, where a CompiledList expects something to run for it."""
+
+    def __init__(self, value: int):
+        self.value = value
+
+    def run(self, **values) -> int:
+        return self.value
+
+
+def care_team_totals(*, user: User) -> Totals | None:
+    """A clinician's care-team totals (patients, assignments, questions waiting) in one read,
+    for a page that shows more than one of them; None where they are not kept (SQLite) or for
+    anyone but a clinician."""
+    if not user.is_clinician or user.is_portal_admin:
+        return None
+    return team_totals(user.pk)
+
+
 def patient_dashboard_page(
     *,
     user: User,
@@ -512,8 +531,12 @@ def patient_dashboard_page(
     sort: str = "name",
     page_number=None,
     per_page: int = 25,
+    team_size: int | None = None,
 ) -> Page:
     """One page of "My patients", its rows annotated as in patient_dashboard_rows.
+
+    `team_size`: how many patients the clinician's care team has, when the caller has read it
+    already (care_team_totals); otherwise it is read or counted here, if the page needs it.
 
     When neither the order nor a filter depends on the counts (the usual view: by name,
     maybe searched, maybe only patients with a question waiting), the patients of the page
@@ -532,7 +555,8 @@ def patient_dashboard_page(
         return page
     if user.is_clinician and not user.is_portal_admin and not search.strip() and not filters:
         # The list as it first opens, and its pages: compiled once per process.
-        patients = CompiledList(_team_by_name, _team_size, clinician_id=user.pk)
+        size = _team_size if team_size is None else Known(team_size)
+        patients = CompiledList(_team_by_name, size, clinician_id=user.pk)
     else:
         patients = _by_name(_dashboard_search(patient_list_for_user(user=user), search))
         if "open_questions" in filters:

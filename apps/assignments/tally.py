@@ -7,16 +7,22 @@ is the same either way; only its cost differs. tests/assignments/test_care_team_
 checks the totals against fresh counts after every kind of change.
 """
 
+from typing import NamedTuple
+
 from django.db import connection
 
 from portal.compiled import CompiledCount
 
-COLUMNS = ("patients", "assignments", "waiting_questions")
+
+class Totals(NamedTuple):
+    patients: int
+    assignments: int
+    waiting_questions: int
 
 
-def team_totals(clinician_id: int) -> tuple[int, int, int] | None:
-    """(patients, assignments, waiting_questions) of the clinician's care team, or None when
-    they are not kept for this clinician or on this database."""
+def team_totals(clinician_id: int) -> Totals | None:
+    """The clinician's care team's totals, or None when they are not kept for this clinician
+    or on this database."""
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
@@ -25,7 +31,8 @@ def team_totals(clinician_id: int) -> tuple[int, int, int] | None:
             "WHERE clinician_id = %s",
             [clinician_id],
         )
-        return cursor.fetchone()
+        row = cursor.fetchone()
+    return None if row is None else Totals(*row)
 
 
 class TeamTotal:
@@ -33,7 +40,7 @@ class TeamTotal:
     so a CompiledList or a nav badge can use it in place of the count it falls back to."""
 
     def __init__(self, column: str, fallback: CompiledCount):
-        self._position = COLUMNS.index(column)
+        self._position = Totals._fields.index(column)
         self.fallback = fallback
 
     def run(self, *, clinician_id: int) -> int:

@@ -314,6 +314,8 @@ def _dashboard_rows(request):
 def my_patients(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
+    # The team's size (for "of N") and its questions waiting (the menu's badge) in one read.
+    totals = selectors.care_team_totals(user=request.user)
     page = selectors.patient_dashboard_page(
         user=request.user,
         search=search,
@@ -321,6 +323,7 @@ def my_patients(request):
         sort=sort,
         page_number=request.GET.get("page"),
         per_page=PATIENTS_PER_PAGE,
+        team_size=None if totals is None else totals.patients,
     )
     patients = page.object_list
     services.audit_patients_seen(
@@ -332,10 +335,12 @@ def my_patients(request):
     query = request.GET.copy()
     query.pop("page", None)
     zone = request.user.tzinfo
+    extra = {} if totals is None else {"open_questions_count": totals.waiting_questions}
     return render(
         request,
         "assignments/my_patients.html",
         {
+            **extra,
             "form": form,
             "page": page,
             "patients": patients,

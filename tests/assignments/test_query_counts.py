@@ -77,12 +77,20 @@ def _add_patients(clinician, modules, count, start=0):
 
 def test_my_patients_query_count_is_constant(frozen, clinician_client, clinician, modules):
     url = reverse("assignments:my_patients")
+    filtered = url + "?show=overdue&sort=recent_activity&q=e"
     _add_patients(clinician, modules, 2)
     clinician_client.get(url)
     small = _queries(clinician_client, url)
+    small_filtered = _queries(clinician_client, filtered)
     _add_patients(clinician, modules, 18, start=2)
     assert _queries(clinician_client, url) == small
-    assert _queries(clinician_client, url + "?show=overdue&sort=recent_activity&q=e") == small
+    assert _queries(clinician_client, filtered) == small_filtered
+    # On PostgreSQL the whole list's size and the menu's badge come from one read of the kept
+    # totals; a filtered list has its own size to count. Elsewhere both are counted.
+    if connection.vendor == "postgresql":
+        assert small_filtered == small + 1
+    else:
+        assert small_filtered == small
 
 
 def test_patient_list_export_query_count_is_constant(frozen, clinician_client, clinician, modules):

@@ -114,6 +114,11 @@ class CompiledQuery(_CompiledOnce):
     def run_records(self, *, using: str = "default", **values) -> list[dict[str, Any]]:
         return self._for(using).run_records(values)
 
+    def statement(self, *, using: str = "default", **values) -> tuple[str, list]:
+        """The SQL that run() would execute for these values, and its parameters: for a query
+        that uses this one as a part (a subquery in a statement of its own)."""
+        return self._for(using).sliced_statement(values)
+
     def _compile(self, using: str) -> _Compiled:
         placeholders = self._placeholders()
         queryset = self._build(**placeholders).using(using)
@@ -253,7 +258,7 @@ class _Compiled:
             parts.append(piece)
         return "".join(parts), _bind(self.bound_template, self.bound_slots, values)
 
-    def _rows(self, values: dict[str, Any]):
+    def sliced_statement(self, values: dict[str, Any]) -> tuple[str, list]:
         sql, params = self.statement(values)
         if self.sliced:
             # Written into the SQL as Django writes a slice, not bound: PostgreSQL's reusable
@@ -262,6 +267,10 @@ class _Compiled:
             # docs/performance.md). Each page size and page is its own statement, as it is
             # for Django.
             sql = f"{sql} LIMIT {int(values['limit'])} OFFSET {int(values['offset'])}"
+        return sql, params
+
+    def _rows(self, values: dict[str, Any]):
+        sql, params = self.sliced_statement(values)
         connection = connections[self.db]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -10,7 +10,7 @@ import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -556,6 +556,11 @@ def patient_dashboard_page(
     if user.is_clinician and not user.is_portal_admin and not search.strip() and not filters:
         # The list as it first opens, and its pages: compiled once per process.
         size = _team_size if team_size is None else Known(team_size)
+        if connection.vendor == "postgresql":
+            # One statement for the page and its rows' counts.
+            page = Paginator(_TeamPages(user.pk, size), per_page).get_page(page_number)
+            page.object_list = list(page.object_list)
+            return page
         patients = CompiledList(_team_by_name, size, clinician_id=user.pk)
     else:
         patients = _by_name(_dashboard_search(patient_list_for_user(user=user), search))
@@ -642,6 +647,139 @@ def _counts_of_in_sql(patients: list[User]) -> dict[int, tuple]:
 
 
 _COUNTS_SQL = functools.cache(_counts_sql)
+
+
+# A page of a care team by name, the part of _TEAM_PAGE_SQL that picks the patients.
+_team_names = CompiledQuery(
+    lambda clinician_id: (
+        team_patients(clinician_id=clinician_id)
+        .only("id", "email", "name", "timezone")
+        .order_by("name", "id")
+    ),
+    "clinician_id",
+    sliced=True,
+    written_in=("clinician_id",),
+)
+_TEAM_PAGE_FIELDS = ["id", "email", "name", "timezone"]
+
+
+def _team_page_sql() -> tuple[str, str]:
+    """The statement behind _TeamPages, before and after the page's own SELECT: the page's
+    patients, whether a question of theirs waits, and the counts of DASHBOARD_COUNTS.
+
+    The question is looked up for each of the page's patients, after the page is picked, in a
+    LATERAL subquery: as an EXISTS in the SELECT, PostgreSQL hashed every open question of
+    every patient first (a third of a millisecond a page), even for 25 patients. Overdue is counted in
+    three parts around today's date in UTC, as the patient's own today is always the day
+    before, the day itself or the day after: _TeamPages adds the parts that are before the
+    patient's today.
+    """
+    a = {
+        name: Assignment._meta.get_field(name).column
+        for name in ("id", "patient", "status", "due_on", "check_failed", "last_activity_at")
+    }
+    q = {
+        name: Question._meta.get_field(name).column
+        for name in ("patient", "status", "withdrawn_at")
+    }
+    open_statuses = ", ".join(f"'{value}'" for value in OPEN)
+    is_open = f"a.{a['status']} IN ({open_statuses})"
+    head = f"""
+        SELECT c.id, c.email, c.name, c.timezone, w.found IS NOT NULL,
+            c.assigned, c.in_progress, c.completed, c.before_yesterday, c.yesterday, c.today,
+            c.failed_check, c.last_activity
+        FROM (
+            SELECT p.id, p.email, p.name, p.timezone,
+                count(a.{a["id"]}) FILTER (WHERE a.{a["status"]} = '{Status.ASSIGNED}')
+                    AS assigned,
+                count(a.{a["id"]}) FILTER (WHERE a.{a["status"]} = '{Status.IN_PROGRESS}')
+                    AS in_progress,
+                count(a.{a["id"]}) FILTER (WHERE a.{a["status"]} = '{Status.COMPLETED}')
+                    AS completed,
+                count(a.{a["id"]}) FILTER (WHERE {is_open} AND a.{a["due_on"]} < %s::date - 1)
+                    AS before_yesterday,
+                count(a.{a["id"]}) FILTER (WHERE {is_open} AND a.{a["due_on"]} = %s::date - 1)
+                    AS yesterday,
+                count(a.{a["id"]}) FILTER (WHERE {is_open} AND a.{a["due_on"]} = %s::date)
+                    AS today,
+                count(a.{a["id"]}) FILTER (
+                    WHERE a.{a["check_failed"]} AND a.{a["status"]} <> '{Status.CANCELLED}'
+                ) AS failed_check,
+                max(a.{a["last_activity_at"]}) AS last_activity
+            FROM ("""  # noqa: S608 - model names and status constants only; values are bound
+    tail = f""") AS p
+            LEFT JOIN {Assignment._meta.db_table} a ON a.{a["patient"]} = p.id
+            GROUP BY p.id, p.email, p.name, p.timezone
+        ) AS c
+        LEFT JOIN LATERAL (
+            SELECT true AS found FROM {Question._meta.db_table} q
+            WHERE q.{q["patient"]} = c.id AND q.{q["status"]} = '{Question.Status.OPEN}'
+            AND q.{q["withdrawn_at"]} IS NULL
+            LIMIT 1
+        ) AS w ON true
+        ORDER BY c.name, c.id
+    """  # noqa: S608 - model names and status constants only
+    return head, tail
+
+
+_TEAM_PAGE_SQL = functools.cache(_team_page_sql)
+
+
+class _TeamPages:
+    """A clinician's whole care team by name, for a Paginator (PostgreSQL): its size from
+    `size` (the kept total), and each page, with the rows' DASHBOARD_COUNTS and
+    has_open_questions, from one statement (_team_page_sql)."""
+
+    def __init__(self, clinician_id: int, size):
+        self.clinician_id = clinician_id
+        self.size = size
+
+    def count(self) -> int:
+        return self.size.run(clinician_id=self.clinician_id)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[User]:
+        start = item.start or 0
+        if item.stop is None or item.stop <= start:
+            return []
+        page, params = _team_names.statement(
+            clinician_id=self.clinician_id, limit=item.stop - start, offset=start
+        )
+        head, tail = _TEAM_PAGE_SQL()
+        now = timezone.now()
+        utc_day = now.astimezone(UTC).date()
+        with connection.cursor() as cursor:
+            cursor.execute(f"{head}{page}{tail}", [utc_day, utc_day, utc_day, *params])
+            rows = cursor.fetchall()
+        days: dict[str, int] = {}
+        patients = []
+        for row in rows:
+            patient = User.from_db(connection.alias, _TEAM_PAGE_FIELDS, row[:4])
+            zone = row[3]
+            shift = days.get(zone)
+            if shift is None:
+                shift = days[zone] = (
+                    timezone.localdate(now, timezone=zone_named(zone)) - utc_day
+                ).days
+            (
+                patient.has_open_questions,
+                patient.assigned_count,
+                patient.in_progress_count,
+                patient.completed_count,
+                before_yesterday,
+                yesterday,
+                today,
+                patient.failed_check_count,
+                patient.last_activity,
+            ) = row[4:]
+            # Due before the patient's own today (shift: -1, 0 or 1 day from UTC's).
+            patient.overdue_count = (
+                before_yesterday + (yesterday if shift >= 0 else 0) + (today if shift >= 1 else 0)
+            )
+            patients.append(patient)
+        return patients
 
 
 # --- The patient page -------------------------------------------------------------------------

@@ -132,6 +132,39 @@ def test_overdue_follows_each_patients_own_calendar(clinician, moment):
     assert sorted(expected.values()) == ([1, 1, 1, 2] if moment.hour == 3 else [1, 2, 2, 2])
 
 
+EDGE_ZONES = ["Pacific/Pago_Pago", "UTC", "Pacific/Kiritimati"]  # UTC-11, UTC, UTC+14
+
+
+@pytest.mark.parametrize("hour", [0, 9, 10, 12, 23])
+def test_overdue_at_the_ends_of_the_calendar(clinician, hour):
+    """Where today is the day before UTC's (UTC-11) or the day after (UTC+14), with due dates
+    on every day around them: the page (on PostgreSQL, counted in three parts around UTC's
+    date) agrees with the whole list and with the patient's own calendar."""
+    moment = datetime(2026, 7, 15, hour, 30, tzinfo=UTC)
+    with time_machine.travel(moment, tick=False):
+        modules = [PublishedModuleFactory() for _ in range(5)]
+        expected = {}
+        for zone in EDGE_ZONES:
+            patient = PatientFactory(name=f"Edge {zone}", timezone=zone)
+            CareTeamMembershipFactory(clinician=clinician, patient=patient)
+            for module, days in zip(modules, (-2, -1, 0, 1, 2), strict=True):
+                AssignmentFactory(
+                    patient=patient, module=module, due_on=moment.date() + timedelta(days=days)
+                )
+            own_today = moment.astimezone(ZoneInfo(zone)).date()
+            expected[patient.name] = sum(
+                moment.date() + timedelta(days=days) < own_today for days in (-2, -1, 0, 1, 2)
+            )
+        whole = list(selectors.patient_dashboard_rows(user=clinician))
+        page = selectors.patient_dashboard_page(user=clinician)
+    assert _rows(page.object_list) == _rows(whole)
+    overdue = {row.name: row.overdue_count for row in page.object_list if row.name in expected}
+    assert overdue == expected
+    # At 10:30 UTC the three zones are on three different days.
+    if hour == 10:
+        assert sorted(expected.values()) == [1, 2, 3]
+
+
 def test_a_time_zone_the_portal_does_not_know_counts_in_the_default_zone(clinician):
     """A stored zone name that is not a real zone (typed into the admin, say) falls back to
     the default zone, as the rest of the portal does, rather than breaking the page."""

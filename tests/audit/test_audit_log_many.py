@@ -92,3 +92,15 @@ def test_objects_that_differ_row_to_row_and_one_object_for_every_row(
         (clinician.pk, "module_results.view", patient.pk, *module),
         (clinician.pk, "module_results.view", other_patient.pk, *module),
     ]
+
+
+def test_a_person_with_audit_rows_cannot_be_deleted(clinician, patient):
+    """The audit table has no foreign-key constraints in the database (they locked both
+    people's rows for every row written); Django's PROTECT still keeps the people it names."""
+    from django.db.models import ProtectedError
+
+    audit_log_many(actor=clinician, action="patient_list.view", entries=[(patient.pk, None)])
+    for person in (patient, clinician):
+        with pytest.raises(ProtectedError):
+            person.delete()
+    assert AuditEvent.objects.filter(actor=clinician, subject_patient=patient).count() == 1

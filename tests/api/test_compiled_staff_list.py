@@ -1,6 +1,7 @@
-"""A staff list asked for with no filter and no ordering runs compiled SQL (portal.compiled).
+"""A list asked for with no filter and no ordering runs compiled SQL (portal.compiled).
 It must answer exactly what the queryset path answers, page by page, for clinicians (their
-care team only) and admins (everyone), and stay at two queries for the list itself."""
+care team only), admins (everyone) and patients (their own), and a staff list must stay at two
+queries for the list itself."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -137,3 +138,37 @@ def test_the_list_is_a_count_and_a_page_whatever_the_page(api_as, people, teams)
         assert len(counts) == 1, counts
         assert ("careteamtally" in counts[0]) == (connection.vendor == "postgresql")
         assert len([sql for sql in pages if sql not in counts]) == 1, pages
+
+
+@pytest.mark.parametrize("size", [2, 25])
+def test_a_patients_own_pages_match_the_queryset_path(api_as, people, teams, size):
+    """A patient's unfiltered list runs compiled SQL too: the same rows, page by page, as the
+    queryset path, and only their own (a cancelled one is not shown to them)."""
+    patient = people["patient"]
+    today = timezone.now().date()
+    for days in (-1, 0, 1, None):
+        AssignmentFactory(
+            patient=patient,
+            due_on=None if days is None else today + timedelta(days=days),
+            status=Assignment.Status.IN_PROGRESS,
+            started_at=timezone.now(),
+            note="Before your next visit",
+        )
+    read = AssignmentFactory(patient=patient)
+    read.status = Assignment.Status.COMPLETED
+    read.completed_version = read.module.current_version
+    read.completed_at = timezone.now()
+    read.save()
+    publish_version(read.module, sections=5)
+    client = api_as("patient")
+
+    compiled = _pages(client, size=size)
+    queryset = _pages(client, size=size, extra="&ordering=due_on,-assigned_at,-id")
+
+    assert compiled == queryset
+    rows = [row for page in compiled for row in page["results"]]
+    visible = Assignment.objects.filter(patient=patient).exclude(
+        status=Assignment.Status.CANCELLED
+    )
+    assert {row["id"] for row in rows} == set(visible.values_list("id", flat=True))
+    assert len(rows) == compiled[0]["count"] == visible.count()

@@ -167,8 +167,6 @@ def test_a_patients_own_pages_match_the_queryset_path(api_as, people, teams, siz
 
     assert compiled == queryset
     rows = [row for page in compiled for row in page["results"]]
-    visible = Assignment.objects.filter(patient=patient).exclude(
-        status=Assignment.Status.CANCELLED
-    )
+    visible = Assignment.objects.filter(patient=patient).exclude(status=Assignment.Status.CANCELLED)
     assert {row["id"] for row in rows} == set(visible.values_list("id", flat=True))
     assert len(rows) == compiled[0]["count"] == visible.count()

@@ -155,6 +155,10 @@ def reading_section(request, assignment_id, position):
         "next": contents[index + 1] if index + 1 < len(contents) else None,
         "viewed_count": sum(1 for s in sections if s["position"] in viewed),
         "has_checks": bool(version.checks),
+        # Worked out from pieces kept per process rather than by {% url %} (portal.reversing).
+        "check_url": reversing.with_ids("assignments:reading_check", assignment.pk),
+        "all_url": reversing.with_ids("assignments:reading_all", assignment.pk),
+        "print_url": reversing.with_ids("assignments:reading_print", assignment.pk),
     }
     template = (
         "assignments/_reading_panel.html"

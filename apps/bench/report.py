@@ -210,7 +210,8 @@ def render_markdown(results: dict) -> str:
         f"Python {machine.get('python')}; gunicorn {run.get('gunicorn')}; locust {run.get('locust')}.",
         f"- Server: gunicorn, {run.get('workers')} sync workers, DEBUG off, "
         f"CONN_MAX_AGE={run.get('conn_max_age')}. Load: locust, {run.get('users')} concurrent "
-        f"users without pauses, {run.get('seconds')} s per endpoint after a warm-up, "
+        f"users without pauses, {run.get('seconds')} s per run after a warm-up, each endpoint "
+        f"run {run.get('rounds', 1)} times in turn with the others, "
         "from a separate process on 127.0.0.1.",
         f"- Data: {_cell(results.get('seed', {}).get('patients'))} patients, "
         f"{_cell(results.get('seed', {}).get('assignments'))} assignments "
@@ -222,8 +223,8 @@ def render_markdown(results: dict) -> str:
         "#### Endpoints",
         "",
         "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | floor req/s | × floor "
-        "| targets met |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| × floor, each run | targets met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     floors = results.get("floors", {})
     for endpoint in results.get("endpoints", {}).values():
@@ -235,12 +236,14 @@ def render_markdown(results: dict) -> str:
             f"| {_cell(endpoint.get('p95_ms'))} | {_cell(endpoint.get('p99_ms'))} "
             f"| {_cell(endpoint.get('errors'))} of {_cell(endpoint.get('requests'))} "
             f"| {_cell(floor_rps)} | {_cell(endpoint.get('ratio_to_floor'))} "
+            f"| {', '.join(_cell(r) for r in endpoint.get('round_ratios') or []) or 'n/a'} "
             f"| {_yes_no(endpoint.get('meets_targets'))} |"
         )
     lines += [
         "",
         "Floors: each endpoint is divided by the floor that logs in the same way, measured right "
-        'before and right after it (the mean of those two runs is its "floor req/s" above). '
+        'before and right after each of its runs (the mean of those runs is its "floor req/s" '
+        "above; each run's own ratio to its two floor runs is in the column after). "
         "This table combines every run of each floor:",
         "",
         "| floor | req/s | p50 ms | p95 ms | p99 ms | errors |",

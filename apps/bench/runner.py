@@ -40,6 +40,8 @@ class Options:
     patients: int = 10_000
     users: int = field(default_factory=harness.default_workers)
     seconds: int = 10
+    # Each endpoint is measured this many times, each time between two runs of its floor.
+    rounds: int = 2
     warmup_seconds: int = 6
     workers: int = field(default_factory=harness.default_workers)
     max_requests: int = 200_000
@@ -53,6 +55,36 @@ class Options:
     markdown_path: Path = Path("docs/performance.md")
     work_dir: Path = Path("var/bench")
     command: str = "make bench"
+
+
+def _with_adjacent_floors(runs: list[tuple[dict, dict, dict]]) -> dict:
+    """An endpoint's runs, each with the floor runs right before and after it, combined: its
+    requests and CPU added up, its rates averaged, and the floor's rate the mean of all the
+    adjacent floor runs. `round_ratios` keeps each run's own ratio to its two floor runs, so
+    the report shows how far they spread."""
+    measured = [run for run, _before, _after in runs]
+    figures = harness.combine_all(measured) if len(measured) > 1 else dict(measured[0])
+    adjacent = [harness.combine_runs(before, after) for _run, before, after in runs]
+    floors = []
+    for _run, before, after in runs:
+        floors += [floor for floor in (before, after) if all(floor is not f for f in floors)]
+    combined_floor = harness.combine_all(floors)
+    figures["floor_rps"] = round(sum(a["rps"] for a in adjacent) / len(adjacent), 1)
+    figures["floor_cpu_ms_per_request"] = combined_floor.get("cpu_ms_per_request")
+    upkeep = [run.get("maintenance_after") or {} for run in measured]
+    if len(upkeep) > 1 and all(part.get("cpu_seconds") for part in upkeep):
+        figures["maintenance_after"] = {
+            **upkeep[0],
+            "cpu_seconds": {
+                group: round(sum(part["cpu_seconds"][group] for part in upkeep), 3)
+                for group in upkeep[0]["cpu_seconds"]
+            },
+        }
+    figures["round_ratios"] = [
+        round(run["rps"] / pair["rps"], 2) if pair["rps"] else None
+        for run, pair in zip(measured, adjacent, strict=True)
+    ]
+    return figures
 
 
 def bench_environment(options: Options) -> dict[str, str]:
@@ -160,6 +192,7 @@ class Run:
                 "workers": options.workers,
                 "users": options.users,
                 "seconds": options.seconds,
+                "rounds": options.rounds,
                 "conn_max_age": options.conn_max_age,
                 "database": database_name(options.database_url),
                 "gunicorn": version("gunicorn"),
@@ -483,17 +516,22 @@ class Run:
         for floor in [scenario for scenario in available if scenario.floor is None]:
             endpoints = [scenario for scenario in available if scenario.floor == floor.name]
             # The machine may be busier at one moment than the next (it is shared): the floor
-            # is measured right before and right after each endpoint compared with it
-            # (floor, endpoint, floor, endpoint, floor), and each endpoint is divided by the
-            # mean of the two floor runs next to it. The floor's own figures combine them all.
+            # is measured right before and right after each run of an endpoint (floor,
+            # endpoint, floor, endpoint, floor, ...), and each run is compared with the mean
+            # of the two floor runs next to it. Every endpoint is measured `rounds` times, in
+            # turn with the others, so that a slow spell of the machine falls on one of its
+            # runs and not on all of them. The floor's own figures combine all its runs.
             floor_runs = [self._measure(base_url, floor)]
+            runs: dict[str, list[tuple[dict, dict, dict]]] = {e.name: [] for e in endpoints}
+            for _round in range(self.options.rounds):
+                for endpoint in endpoints:
+                    measured = self._measure(base_url, endpoint)
+                    floor_runs.append(self._measure(base_url, floor))
+                    runs[endpoint.name].append((measured, floor_runs[-2], floor_runs[-1]))
             for endpoint in endpoints:
-                figures = self._measure(base_url, endpoint)
-                floor_runs.append(self._measure(base_url, floor))
-                adjacent = harness.combine_runs(floor_runs[-2], floor_runs[-1])
-                figures["floor_rps"] = adjacent["rps"]
-                figures["floor_cpu_ms_per_request"] = adjacent.get("cpu_ms_per_request")
-                self.results["endpoints"][endpoint.name] = figures
+                self.results["endpoints"][endpoint.name] = _with_adjacent_floors(
+                    runs[endpoint.name]
+                )
             self.results["floors"][floor.name] = harness.combine_all(floor_runs)
         for scenario in available:
             if scenario.floor is not None and scenario.floor not in by_name:

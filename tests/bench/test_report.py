@@ -134,7 +134,10 @@ def test_writes_the_json_and_replaces_only_the_figures_in_the_document(tmp_path)
     text = markdown.read_text()
     assert "old figures" not in text
     assert "Written by hand." in text and "## Recommendations\nKeep." in text
-    assert "| My reading | 120.0 | 30.0 | 80.0 | 120.0 | 0 of 3,000 | 200.0 | 0.60 | yes |" in text
+    assert (
+        "| My reading | 120.0 | 30.0 | 80.0 | 120.0 | 0 of 3,000 | 200.0 | 0.60 | n/a | yes |"
+        in text
+    )
     assert "| My patients |" in text and "**no**" in text
     assert text.count(report.START_MARKER) == 1
     assert "Note: The web form refused 1,000 patients." in text
@@ -187,9 +190,10 @@ def test_an_endpoint_is_divided_by_the_floor_runs_next_to_it_when_recorded():
     results = fake_results()
     # The floor was slower around this endpoint than on average: that is what it is compared to.
     results["endpoints"]["my_reading"]["floor_rps"] = 150.0
+    results["endpoints"]["my_reading"]["round_ratios"] = [0.75, 0.85]
     reading = report.evaluate(results)["endpoints"]["my_reading"]
     assert reading["ratio_to_floor"] == 0.8
-    assert "| 150.0 | 0.80 | yes |" in report.render_markdown(results)
+    assert "| 150.0 | 0.80 | 0.75, 0.85 | yes |" in report.render_markdown(results)
 
 
 def test_server_cpu_per_request_is_shown_next_to_the_floors():
@@ -217,3 +221,36 @@ def test_server_cpu_per_request_is_shown_next_to_the_floors():
 
 def test_no_cpu_table_when_the_run_could_not_read_it():
     assert "Server CPU per request" not in report.render_markdown(report.evaluate(fake_results()))
+
+
+def test_an_endpoint_run_twice_is_compared_with_the_floor_runs_next_to_each_run():
+    from apps.bench.runner import _with_adjacent_floors
+
+    def run(rps, requests, upkeep):
+        return {
+            "label": "My patients",
+            "floor": "floor_web",
+            "rps": rps,
+            "requests": requests,
+            "errors": 0,
+            "p50_ms": 10.0,
+            "p95_ms": 20.0,
+            "p99_ms": 30.0,
+            "mean_ms": 11.0,
+            "max_ms": 40.0,
+            "cpu_seconds": {"app": 1.0, "database": 0.5, "redis": 0.1},
+            "maintenance_after": {"cpu_seconds": {"app": 0.0, "database": upkeep, "redis": 0.0}},
+        }
+
+    floors = [run(400.0, 4000, 0.0), run(600.0, 6000, 0.0), run(500.0, 5000, 0.0)]
+    first, second = run(250.0, 2500, 0.2), run(240.0, 2400, 0.4)
+
+    figures = _with_adjacent_floors([(first, floors[0], floors[1]), (second, floors[1], floors[2])])
+
+    # Each run against the mean of its own two floor runs: 250 / 500 and 240 / 550.
+    assert figures["round_ratios"] == [0.5, 0.44]
+    assert figures["floor_rps"] == 525.0  # the mean of 500 and 550
+    assert figures["rps"] == 245.0 and figures["requests"] == 4900
+    assert figures["maintenance_after"]["cpu_seconds"]["database"] == 0.6
+    # The floor's CPU is that of the three floor runs, the one between them counted once.
+    assert figures["floor_cpu_ms_per_request"]["total"] == round(3 * 1.6 * 1000 / 15000, 3)

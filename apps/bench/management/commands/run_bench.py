@@ -39,6 +39,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seconds", type=int, default=defaults.seconds, help="Measured seconds per endpoint."
         )
+        parser.add_argument(
+            "--rounds",
+            type=int,
+            default=defaults.rounds,
+            help="Runs of each endpoint, each between two runs of its floor.",
+        )
         parser.add_argument("--workers", type=int, default=defaults.workers)
         parser.add_argument(
             "--sweep-sizes",
@@ -70,6 +76,7 @@ class Command(BaseCommand):
             patients=options["patients"],
             users=options["users"] or options["workers"],
             seconds=options["seconds"],
+            rounds=max(1, options["rounds"]),
             workers=options["workers"],
             sweep_sizes=options["sweep_sizes"],
             database_url=options["database_url"],

@@ -174,7 +174,7 @@ def test_the_write_throttle_counts_in_redis(
 ):
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": settings.REDIS_URL,
             "KEY_PREFIX": "portal-api-test",
         }

@@ -335,9 +335,23 @@ def resume_position(*, assignment: Assignment, viewed: set[int]) -> int | None:
     return None
 
 
+_attempts_newest_first = CompiledQuery(
+    lambda assignment_id, version_id: CheckAttempt.objects.filter(
+        assignment_id=assignment_id, version_id=version_id
+    ).order_by("-submitted_at", "-id"),
+    "assignment_id",
+    "version_id",
+    sliced=True,
+)
+
+
 def latest_attempt(*, assignment: Assignment, version: ModuleVersion) -> CheckAttempt | None:
-    """The patient's most recent check answers for this version."""
-    return assignment.attempts.filter(version=version).order_by("-submitted_at", "-id").first()
+    """The patient's most recent check answers for this version (every reading action's
+    answer shows it: compiled once per process, portal.compiled)."""
+    rows = _attempts_newest_first.run(
+        assignment_id=assignment.pk, version_id=version.pk, limit=1, offset=0
+    )
+    return rows[0] if rows else None
 
 
 # --- Scoping for staff ------------------------------------------------------------------------

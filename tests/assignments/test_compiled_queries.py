@@ -322,3 +322,40 @@ def test_splitting_sql_at_its_parameters_keeps_literal_percent_signs():
     ]
     with pytest.raises(ValueError, match="expected 3"):
         _split_at_parameters("a = %s", 3)
+
+
+def test_the_latest_check_answers_are_those_django_finds(patient, library):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.assignments.models import CheckAttempt
+    from tests.library.factories import publish_version
+
+    assignment = AssignmentFactory(patient=patient, module=library[0])
+    first_version = library[0].current_version
+    assert selectors.latest_attempt(assignment=assignment, version=first_version) is None
+    now = timezone.now()
+    for minutes, answers in ((3, [0]), (1, [1]), (1, [2])):  # the last two at the same time
+        CheckAttempt.objects.create(
+            assignment=assignment,
+            version=first_version,
+            answers=answers,
+            score=0,
+            total=1,
+            submitted_at=now - timedelta(minutes=minutes),
+        )
+    newer_version = publish_version(library[0], sections=3)
+    other = AssignmentFactory(patient=PatientFactory(), module=library[0])
+    CheckAttempt.objects.create(
+        assignment=other, version=first_version, answers=[3], score=0, total=1, submitted_at=now
+    )
+    for version in (first_version, newer_version):
+        expected = (
+            assignment.attempts.filter(version=version).order_by("-submitted_at", "-id").first()
+        )
+        found = selectors.latest_attempt(assignment=assignment, version=version)
+        assert (found and (found.pk, found.answers)) == (
+            expected and (expected.pk, expected.answers)
+        )
+    assert selectors.latest_attempt(assignment=assignment, version=first_version).answers == [2]

@@ -604,32 +604,54 @@ def _counts_of(patients: list[User]) -> dict[int, tuple]:
     }
 
 
+def _assignment_column(name: str) -> str:
+    return Assignment._meta.get_field(name).column
+
+
+def _reading_counts_sql(overdue: Iterable[tuple[str, str]]) -> str:
+    """The SELECT list of one patient's counts over their assignments `a` (LEFT JOINed and
+    grouped by patient), in DASHBOARD_COUNTS's order. `overdue` gives the overdue count as
+    (name, condition on the due date) pairs: one count or several parts. Only the model's
+    column names and the status constants are written in; the conditions bring their own
+    placeholders."""
+    assignment_id, status = _assignment_column("id"), _assignment_column("status")
+    open_statuses = ", ".join(f"'{value}'" for value in OPEN)
+
+    def counted(name: str, condition: str) -> str:
+        return f"count(a.{assignment_id}) FILTER (WHERE {condition}) AS {name}"
+
+    return ",\n".join(
+        [
+            counted("assigned", f"a.{status} = '{Status.ASSIGNED}'"),
+            counted("in_progress", f"a.{status} = '{Status.IN_PROGRESS}'"),
+            counted("completed", f"a.{status} = '{Status.COMPLETED}'"),
+            *(
+                counted(
+                    name,
+                    f"a.{status} IN ({open_statuses}) "
+                    f"AND a.{_assignment_column('due_on')} {condition}",
+                )
+                for name, condition in overdue
+            ),
+            counted(
+                "failed_check",
+                f"a.{_assignment_column('check_failed')} AND a.{status} <> '{Status.CANCELLED}'",
+            ),
+            f"max(a.{_assignment_column('last_activity_at')}) AS last_activity",
+        ]
+    )
+
+
 def _counts_sql() -> str:
     """The statement behind _counts_of_in_sql. Only the model's own table and column names and
     the status constants are written into it; every value from a request is bound."""
     user = User._meta
     user_id = user.pk.column
-    col = {
-        name: Assignment._meta.get_field(name).column
-        for name in ("id", "patient", "status", "due_on", "check_failed", "last_activity_at")
-    }
-    status = col["status"]
-    open_statuses = ", ".join(f"'{value}'" for value in OPEN)
+    counts = _reading_counts_sql([("overdue", "< coalesce(zone.today, %(default_day)s::date)")])
     return f"""
-        SELECT u.{user_id},
-            count(a.{col["id"]}) FILTER (WHERE a.{status} = '{Status.ASSIGNED}'),
-            count(a.{col["id"]}) FILTER (WHERE a.{status} = '{Status.IN_PROGRESS}'),
-            count(a.{col["id"]}) FILTER (WHERE a.{status} = '{Status.COMPLETED}'),
-            count(a.{col["id"]}) FILTER (
-                WHERE a.{status} IN ({open_statuses})
-                AND a.{col["due_on"]} < coalesce(zone.today, %(default_day)s::date)
-            ),
-            count(a.{col["id"]}) FILTER (
-                WHERE a.{col["check_failed"]} AND a.{status} <> '{Status.CANCELLED}'
-            ),
-            max(a.{col["last_activity_at"]})
+        SELECT u.{user_id}, {counts}
         FROM {user.db_table} u
-        LEFT JOIN {Assignment._meta.db_table} a ON a.{col["patient"]} = u.{user_id}
+        LEFT JOIN {Assignment._meta.db_table} a ON a.{_assignment_column("patient")} = u.{user_id}
         LEFT JOIN unnest(%(zones)s::text[], %(days)s::date[]) AS zone(name, today)
             ON zone.name = u.{user.get_field("timezone").column}
         WHERE u.{user_id} = ANY(%(ids)s::bigint[])
@@ -688,41 +710,26 @@ def _team_page_sql() -> tuple[str, str]:
     before, the day itself or the day after: _TeamPages adds the parts that are before the
     patient's today.
     """
-    a = {
-        name: Assignment._meta.get_field(name).column
-        for name in ("id", "patient", "status", "due_on", "check_failed", "last_activity_at")
-    }
     q = {
         name: Question._meta.get_field(name).column
         for name in ("patient", "status", "withdrawn_at")
     }
-    open_statuses = ", ".join(f"'{value}'" for value in OPEN)
-    is_open = f"a.{a['status']} IN ({open_statuses})"
+    counts = _reading_counts_sql(
+        [
+            ("before_yesterday", "< %s::date - 1"),
+            ("yesterday", "= %s::date - 1"),
+            ("today", "= %s::date"),
+        ]
+    )
     head = f"""
         SELECT c.id, c.email, c.name, c.timezone, w.found IS NOT NULL,
             c.assigned, c.in_progress, c.completed, c.before_yesterday, c.yesterday, c.today,
             c.failed_check, c.last_activity
         FROM (
-            SELECT p.id, p.email, p.name, p.timezone,
-                count(a.{a["id"]}) FILTER (WHERE a.{a["status"]} = '{Status.ASSIGNED}')
-                    AS assigned,
-                count(a.{a["id"]}) FILTER (WHERE a.{a["status"]} = '{Status.IN_PROGRESS}')
-                    AS in_progress,
-                count(a.{a["id"]}) FILTER (WHERE a.{a["status"]} = '{Status.COMPLETED}')
-                    AS completed,
-                count(a.{a["id"]}) FILTER (WHERE {is_open} AND a.{a["due_on"]} < %s::date - 1)
-                    AS before_yesterday,
-                count(a.{a["id"]}) FILTER (WHERE {is_open} AND a.{a["due_on"]} = %s::date - 1)
-                    AS yesterday,
-                count(a.{a["id"]}) FILTER (WHERE {is_open} AND a.{a["due_on"]} = %s::date)
-                    AS today,
-                count(a.{a["id"]}) FILTER (
-                    WHERE a.{a["check_failed"]} AND a.{a["status"]} <> '{Status.CANCELLED}'
-                ) AS failed_check,
-                max(a.{a["last_activity_at"]}) AS last_activity
+            SELECT p.id, p.email, p.name, p.timezone, {counts}
             FROM ("""  # noqa: S608 - model names and status constants only; values are bound
     tail = f""") AS p
-            LEFT JOIN {Assignment._meta.db_table} a ON a.{a["patient"]} = p.id
+            LEFT JOIN {Assignment._meta.db_table} a ON a.{_assignment_column("patient")} = p.id
             GROUP BY p.id, p.email, p.name, p.timezone
         ) AS c
         LEFT JOIN LATERAL (

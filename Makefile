@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: run test install install-dev migrate lint bench lock e2e-deps messages
+.PHONY: run test smoke install install-dev migrate lint bench lock e2e-deps messages
 
 $(PY):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -48,3 +48,8 @@ lint: $(PY)
 ## (index 12): gunicorn + locust, reminder sweep, bulk assign; writes docs/performance.{md,json}.
 bench: install-dev messages
 	$(PY) manage.py run_bench
+
+## make smoke: production settings on PostgreSQL (database portal_smoke) and Redis (index 6):
+## collectstatic, gunicorn, log in through the web form and walk the main pages over "HTTPS".
+smoke: install-dev messages
+	$(PY) .ci/production_smoke.py

@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: run test smoke install install-dev migrate lint bench lock e2e-deps messages
+.PHONY: run serve release test smoke install install-dev migrate lint bench lock e2e-deps messages
 
 $(PY):
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -53,3 +53,16 @@ bench: install-dev messages
 ## collectstatic, gunicorn, log in through the web form and walk the main pages over "HTTPS".
 smoke: install-dev messages
 	$(PY) .ci/production_smoke.py
+
+## make release: the production release step, run once per deploy before the new code serves:
+## migrate, collectstatic, then Django's deployment checks (fails on any warning).
+release: install messages
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+## make serve: production on one server: the release step, then gunicorn (gunicorn.conf.py),
+## a Celery worker and exactly one beat (Procfile.production). Needs DJANGO_ENV=production and
+## the settings in .env.example; see docs/deploy.md.
+serve: release
+	.venv/bin/honcho start -f Procfile.production

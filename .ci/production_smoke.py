@@ -216,6 +216,9 @@ def walk(base: str, env: dict[str, str], totp_secret: str) -> list[str]:
     check(plain.headers["Location"].startswith("https://"), "HTTP redirect is not to HTTPS")
 
     anonymous = Browser(base, env)
+    ready = anonymous.request("GET", "/readyz")
+    check(ready.status_code == 200, f"/readyz: {ready.status_code} {ready.text}")
+    check(ready.json()["migrations"] is True, "/readyz: migrations not applied")
     api = anonymous.request("GET", "/api/v1/me/")
     check(api.status_code in (401, 403), f"anonymous /api/v1/me/: {api.status_code}")
     check(api.headers.get("Content-Type", "").startswith("application/json"), "401 is not JSON")
@@ -279,9 +282,9 @@ def main() -> int:
     totp_secret = manage(env, "shell", "-c", ENROL_STAFF_MFA).strip().splitlines()[-1]
 
     server = subprocess.Popen(
-        [GUNICORN, "portal.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        [GUNICORN, "-c", "gunicorn.conf.py", "portal.wsgi"],
         cwd=ROOT,
-        env=env,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "2"},
         start_new_session=True,
     )
     try:

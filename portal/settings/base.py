@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.reminders",
     "apps.audit",
     "apps.api",
+    "apps.operations",
     "apps.bench",
 ]
 
@@ -275,6 +276,10 @@ INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 INVITATION_RATE_LIMIT = (env.int("INVITATION_RATE_LIMIT_PER_HOUR", default=20), 3600)
 # Development only: lets the demo staff accounts skip MFA enrolment.
 MFA_RELAX_FOR_DEMO = env.bool("MFA_RELAX_FOR_DEMO", default=not IS_PRODUCTION) and not IS_PRODUCTION
+# Operations: notification log rows are kept this long (then purged by the daily retention
+# job if their reading is finished); the scheduler heartbeat is stale after this many seconds.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=400)
+HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=300)
 # `make bench` only: routes the benchmark's floor endpoints (apps/bench). Never in production.
 BENCHMARK_FLOOR_ENABLED = env.bool("BENCHMARK_FLOOR_ENABLED", default=False) and not IS_PRODUCTION
 

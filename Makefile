@@ -11,7 +11,7 @@ $(PY):
 	uv venv --python "$$(command -v python3.11 || command -v python3)" .venv
 
 install: $(PY)
-	uv pip sync --python $(PY) requirements/base.txt
+	uv pip install --quiet --python $(PY) -r requirements/base.txt
 
 install-dev: $(PY)
 	uv pip sync --python $(PY) requirements/dev.txt
@@ -20,15 +20,18 @@ lock:
 	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements/base.txt
 	uv pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 -o requirements/dev.txt
 
+## The compiled catalogues (locale/*/LC_MESSAGES/django.mo) are committed, so serving needs no
+## GNU gettext; with msgfmt installed this recompiles them after a .po change.
 messages: $(PY)
-	if [ -d locale ]; then $(PY) manage.py compilemessages --ignore=.venv -v0; fi
+	@if command -v msgfmt >/dev/null 2>&1; then $(PY) manage.py compilemessages --ignore=.venv -v0; \
+	else echo "msgfmt (GNU gettext) not found: using the committed .mo catalogues"; fi
 
 migrate: $(PY)
 	$(PY) manage.py migrate --noinput
 
 ## make run: install what is missing, migrate, load the library and the demo accounts, then serve
 ## http://127.0.0.1:$(PORT) with a Celery worker and one beat (honcho, Procfile).
-run: install-dev messages migrate
+run: install messages migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py load_library
 	PORT=$(PORT) .venv/bin/honcho start -f Procfile

@@ -6,4 +6,5 @@ app_name = "operations"
 
 urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
 ]

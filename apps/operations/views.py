@@ -1,8 +1,15 @@
-from django.http import JsonResponse
+import hmac
+import ipaddress
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from . import selectors
+from .metrics import BackgroundWorkCollector
 
 
 @never_cache
@@ -23,3 +30,35 @@ def readyz(request):
     return JsonResponse(
         {"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503
     )
+
+
+def metrics_allowed(request) -> bool:
+    """A scraper on a configured network (the direct connection's address), or with the token."""
+    token = settings.METRICS_TOKEN
+    if token:
+        offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if offered and hmac.compare_digest(offered, token):
+            return True
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return any(
+        address in ipaddress.ip_network(network, strict=False)
+        for network in settings.METRICS_ALLOWED_NETWORKS
+    )
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """django-prometheus's metrics plus the background work's, for allowed scrapers only.
+
+    Anyone else gets the 404 any unknown address gets.
+    """
+    if not metrics_allowed(request):
+        raise Http404
+    registry = CollectorRegistry()
+    registry.register(BackgroundWorkCollector())
+    body = ExportToDjangoView(request).content + generate_latest(registry)
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

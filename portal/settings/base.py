@@ -10,6 +10,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "django_guid",
+    "django_prometheus",
     "apps.accounts",
     "apps.library",
     "apps.assignments",
@@ -67,6 +70,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # A request id (X-Request-ID from the proxy if it is a UUID, else a new one) in every log
+    # line of the request and of the Celery tasks it queues.
+    "django_guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -85,6 +92,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.UserSessionActivityMiddleware",
     "apps.accounts.middleware.StaffMFARequiredMiddleware",
     "apps.accounts.middleware.SecurityHeadersMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -401,11 +409,41 @@ if IS_PRODUCTION:
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=True)],
+}
+
+# JSON lines in production (one object per line, for a log shipper), plain text in
+# development. Every line carries the request id; none carries a name, an email address or
+# anything a patient wrote (tests/operations/test_logging.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {
+            "()": "django_guid.log_filters.CorrelationId",
+            "correlation_id_field": "request_id",
+        },
+        "celery_tracing": {"()": "django_guid.integrations.celery.log_filters.CeleryTracing"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "celery_tracing"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # Request logs would carry URLs with patient ids; keep them at warning level.
@@ -413,3 +451,18 @@ LOGGING = {
         "django.server": {"level": "WARNING" if IS_PRODUCTION else "INFO"},
     },
 }
+
+# Prometheus metrics at /metrics: for scrapers on these networks (the address of the direct
+# connection), or sending "Authorization: Bearer <METRICS_TOKEN>". Everyone else gets a 404.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+
+# Error tracking, only when SENTRY_DSN is set; request bodies, cookies, query strings and
+# user details never leave (apps/operations/errors.py).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from apps.operations.errors import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN, environment=DJANGO_ENV, release=env.str("SENTRY_RELEASE", default="")
+    )

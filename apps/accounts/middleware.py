@@ -215,6 +215,8 @@ class StaffMFARequiredMiddleware:
                 reverse("account_reauthenticate"),
                 reverse("account_login"),
                 reverse("healthz"),
+                reverse("operations:readyz"),
+                reverse("operations:metrics"),
                 reverse("set_language"),
                 reverse("accounts:language"),
                 reverse("accounts:session_status"),

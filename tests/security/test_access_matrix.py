@@ -206,6 +206,12 @@ MATRIX: dict[str, Entry] = {
         )
     ),
     "healthz": Entry(same_for_all(OK), why="load balancers; says nothing about anyone"),
+    "operations:readyz": Entry(same_for_all(OK), why="readiness probes; says nothing about anyone"),
+    # The test client connects from 127.0.0.1, a network METRICS_ALLOWED_NETWORKS allows;
+    # tests/operations/test_metrics.py shows everyone else gets a 404.
+    "operations:metrics": Entry(
+        same_for_all(OK), why="counts only, for scrapers on allowed networks"
+    ),
     "set_language": Entry(
         same_for_all(Expect(302, "/")), method="post", data=lambda s: {"language": "es"}
     ),

@@ -1,3 +1,4 @@
+import json
 import re
 import time
 from urllib.parse import urlencode
@@ -77,11 +78,59 @@ def _redirect(request, url: str) -> HttpResponse:
     return response
 
 
-class RequestBodyLimitMiddleware:
-    """Refuse a request body over DATA_UPLOAD_MAX_MEMORY_SIZE with a 400, before anything reads it.
+# Deeper than any body the portal takes (three levels at most) and far below the depth at
+# which Python's JSON decoder runs out of stack.
+MAX_JSON_DEPTH = 32
 
-    Django checks the limit only when a form body is parsed; the REST framework reads the
-    raw stream and would accept any size. Checking Content-Length here covers both.
+
+def _json_body_problem(body: bytes) -> str | None:
+    """Why a JSON body must be refused before anything else parses it, or None.
+
+    Refused: nesting deeper than MAX_JSON_DEPTH (it would exhaust the stack of whichever
+    parser reads it next), and a NUL character in any text (PostgreSQL cannot store one, so
+    it would fail in the database). A body that is not JSON at all is left to the view,
+    which says so in its own words.
+    """
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        return _("What you sent is nested too deeply. Nothing was saved.")
+    except ValueError:
+        return None
+    depth, level = 1, [data]
+    while level:
+        children = []
+        for value in level:
+            if isinstance(value, str):
+                if "\x00" in value:
+                    return _("What you sent contains a NUL character, which is not allowed.")
+            elif isinstance(value, dict | list):
+                if depth > MAX_JSON_DEPTH:
+                    return _("What you sent is nested too deeply. Nothing was saved.")
+                children.extend(value)
+                if isinstance(value, dict):
+                    children.extend(value.values())
+        depth, level = depth + 1, children
+    return None
+
+
+def _reads_json_body(request) -> bool:
+    """Whether a view will parse this body as JSON: the REST framework takes only
+    application/json, and allauth's headless API parses every body, whatever its type."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    return request.content_type == "application/json" or request.path.startswith("/_allauth/")
+
+
+class RequestBodyLimitMiddleware:
+    """Refuse, with a 400 and before anything parses it, a request body that is too large
+    (over DATA_UPLOAD_MAX_MEMORY_SIZE) or JSON the portal must not parse (see
+    _json_body_problem).
+
+    Django checks the size only when a form body is parsed; the REST framework reads the
+    raw stream and would accept any size. Checking Content-Length here covers both, and
+    allauth's headless API too, before its parser runs. A body sent without a
+    Content-Length (chunked) is never read: Django's WSGI request then reads nothing.
     """
 
     def __init__(self, get_response):
@@ -94,14 +143,22 @@ class RequestBodyLimitMiddleware:
         except ValueError:
             length = 0
         if limit is not None and length > limit:
-            message = _(
-                "What you sent is too large for the portal. Please shorten it and try again."
+            return _bad_request(
+                request,
+                _("What you sent is too large for the portal. Please shorten it and try again."),
             )
-            if _is_api_request(request):
-                return JsonResponse({"detail": message}, status=400)
-            # No request context: this runs before authentication, and the page needs none.
-            return HttpResponseBadRequest(render_to_string("400.html", {"reason": message}))
+        if length > 0 and _reads_json_body(request):
+            problem = _json_body_problem(request.body)
+            if problem is not None:
+                return _bad_request(request, problem)
         return self.get_response(request)
+
+
+def _bad_request(request, message: str) -> HttpResponse:
+    if _is_api_request(request):
+        return JsonResponse({"detail": message}, status=400)
+    # No request context: this runs before authentication, and the page needs none.
+    return HttpResponseBadRequest(render_to_string("400.html", {"reason": message}))
 
 
 class SessionIdleTimeoutMiddleware:

@@ -172,11 +172,18 @@ def reading_section(request, assignment_id, position):
 
 @patient_required
 def reading_all(request, assignment_id):
-    """The whole module on one long page, with a contents list. Counts every section as read."""
+    """The whole module on one long page, with a contents list.
+
+    Showing it records nothing: a link from another site must not change a patient's record.
+    The "Next" button at the end posts here, counts every section as read and goes on to the
+    check, with or without JavaScript.
+    """
     assignment = selectors.assignment_get_for_patient(
         patient=request.user, assignment_id=assignment_id
     )
-    services.progress_record_all(assignment=assignment)
+    if request.method == "POST":
+        services.progress_record_all(assignment=assignment)
+        return redirect("assignments:reading_check", assignment_id=assignment.pk)
     module = selectors.reading_module(assignment=assignment)
     version = module.current_version
     return render(

@@ -46,6 +46,11 @@ class PortalViewMixin:
         action = getattr(self, "action", None) or self.request.method.lower()
         return [*permissions, *(permission() for permission in self.action_roles.get(action, ()))]
 
+    @property
+    def idempotency_key(self) -> str | None:
+        """The Idempotency-Key header (schema.IDEMPOTENCY_KEY_PARAMETER), checked by the service."""
+        return self.request.headers.get("Idempotency-Key")
+
     def validated(self, serializer_class) -> dict:
         """The request body checked for shape and types (400 per field); rules stay in services."""
         serializer = serializer_class(data=self.request.data)

@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from apps.api.fields import IdField, IdFilter
 from apps.api.roles import IsPatient, PortalViewMixin
+from apps.api.schema import IDEMPOTENCY_KEY_PARAMETER
 
 from . import selectors, services
 from .models import Question, Reply
@@ -178,6 +179,7 @@ REPLY_EXAMPLE = {
             "they were when asked. The care team is told by email (with no health details)."
         ),
         request=QuestionAskSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={201: QuestionDetailSerializer},
         examples=[
             OpenApiExample(
@@ -249,6 +251,7 @@ class QuestionViewSet(
             body=data["body"],
             assignment=data.get("assignment"),
             section_position=data.get("section_position"),
+            idempotency_key=self.idempotency_key,
         )
         question = selectors.question_get_for_user(user=request.user, question_id=question.pk)
         return Response(QuestionDetailSerializer(question).data, status=status.HTTP_201_CREATED)
@@ -262,6 +265,7 @@ class QuestionViewSet(
             "question takes no replies (400)."
         ),
         request=ReplyPostSerializer,
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
         responses={201: ReplySerializer},
         examples=[
             OpenApiExample(
@@ -276,7 +280,12 @@ class QuestionViewSet(
     def replies(self, request, pk=None):
         question = self.get_object()
         data = self.validated(ReplyPostSerializer)
-        reply = services.reply_post(question=question, author=request.user, body=data["body"])
+        reply = services.reply_post(
+            question=question,
+            author=request.user,
+            body=data["body"],
+            idempotency_key=self.idempotency_key,
+        )
         self.audit(action="question.reply", patient=question.patient_id, obj=reply)
         return Response(ReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 

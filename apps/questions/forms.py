@@ -1,6 +1,8 @@
 """Forms for the question pages. They only collect input: the rules (length, whose reading,
 which part) live in services.py and come back as errors on these fields."""
 
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,7 @@ from apps.assignments.models import Assignment
 
 from .models import Question
 from .selectors import INBOX_ALL
+from .services import IDEMPOTENCY_KEY_REUSED
 
 
 def _message_box(label):
@@ -22,7 +25,25 @@ def _message_box(label):
     )
 
 
-class QuestionForm(forms.Form):
+def _new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class SendOnceForm(forms.Form):
+    """A hidden token, new each time the form is shown: a double click, or the browser sending
+    the form again, delivers one message (services.clean_idempotency_key)."""
+
+    idempotency_key = forms.CharField(
+        widget=forms.HiddenInput, required=False, initial=_new_idempotency_key
+    )
+
+    def renew_idempotency_key(self) -> None:
+        """After "already sent with different text": the kept text goes out as a new message."""
+        self.data = self.data.copy()
+        self.data[self.add_prefix("idempotency_key")] = _new_idempotency_key()
+
+
+class QuestionForm(SendOnceForm):
     assignment = forms.TypedChoiceField(
         label=_("What is your question about?"),
         coerce=int,
@@ -66,7 +87,7 @@ class QuestionForm(forms.Form):
             del self.fields["section_position"]
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(SendOnceForm):
     body = _message_box(_("Your reply"))
 
 
@@ -110,6 +131,10 @@ class InboxFilterForm(forms.Form):
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form fields it names, the rest at the top."""
+    if isinstance(form, SendOnceForm) and any(
+        e.code == IDEMPOTENCY_KEY_REUSED for e in getattr(error, "error_list", [])
+    ):
+        form.renew_idempotency_key()
     if hasattr(error, "error_dict"):
         for field, messages in error.message_dict.items():
             for message in messages:

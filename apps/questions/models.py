@@ -4,6 +4,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 QUESTION_MAX_LENGTH = 2000
+# A form's hidden token, or an API client's Idempotency-Key header: one submission, however
+# many times it arrives (a double click, a client retrying after a timeout).
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
+
+
+def _idempotency_key_field():
+    return models.CharField(
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH, null=True, blank=True, editable=False
+    )
 
 
 class Question(models.Model):
@@ -43,6 +52,7 @@ class Question(models.Model):
     # and a reopened question waits from the moment it was reopened.
     waiting_since = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = _idempotency_key_field()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -56,6 +66,11 @@ class Question(models.Model):
                 condition=models.Q(status__in=["open", "answered", "closed"]),
                 name="question_status_valid",
             ),
+            # The database, not a check in Python, keeps two concurrent copies of one
+            # submission from both being saved. Rows without a key (NULL) never clash.
+            models.UniqueConstraint(
+                fields=["patient", "idempotency_key"], name="question_submitted_once"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -67,9 +82,13 @@ class Reply(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(max_length=QUESTION_MAX_LENGTH)
     created_at = models.DateTimeField(default=timezone.now)
+    idempotency_key = _idempotency_key_field()
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["author", "idempotency_key"], name="reply_sent_once"),
+        ]
 
     def __str__(self) -> str:
         return f"Reply {self.pk}"

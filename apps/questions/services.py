@@ -10,8 +10,10 @@ Errors: ValidationError (a message per field, or a general one) for input a pers
 PermissionDenied for someone whose role may not do the action.
 """
 
+import re
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from apps.accounts.models import CareTeamMembership, User
 from apps.assignments.models import Assignment
 
-from .models import QUESTION_MAX_LENGTH, Question, QuestionEvent, Reply
+from .models import IDEMPOTENCY_KEY_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionEvent, Reply
 from .signals import question_asked, reply_posted
 
 
@@ -62,6 +64,64 @@ def _clean_body(body: str | None, *, is_reply: bool) -> str:
             _("Your text contains a hidden character that cannot be saved. Please retype it.")
         )
     return text
+
+
+_IDEMPOTENCY_KEY = re.compile(rf"[A-Za-z0-9_.:-]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}")
+IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+
+
+def clean_idempotency_key(key: str | None) -> str | None:
+    """The key naming one submission, or None when the sender gave none (no protection)."""
+    if key is None or key == "":
+        return None
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValidationError(
+            {
+                "idempotency_key": _(
+                    "An idempotency key is 1 to %(max)d letters, digits, or the characters "
+                    "- _ . : (a UUID will do)."
+                )
+                % {"max": IDEMPOTENCY_KEY_MAX_LENGTH}
+            }
+        )
+    return key
+
+
+def _already_sent(earlier: Question | Reply | None, *, text: str):
+    """The row a repeated submission saved before, or None. The same key with other text is
+    a mistake the sender must hear about: quietly dropping the new text would lose it."""
+    if earlier is not None and earlier.body != text:
+        raise ValidationError(
+            _(
+                "This was already sent once with different text, so it was not sent again. "
+                "Your text is kept below: send it now to send it as a new message."
+            ),
+            code=IDEMPOTENCY_KEY_REUSED,
+        )
+    return earlier
+
+
+def _create_once(model, *, key: str | None, owner: dict, text: str, **fields):
+    """Insert the row, or return the one this submission already saved.
+
+    Two copies of one submission may arrive together (a double click): the unique constraint
+    on (owner, key) lets only one insert win; the other waits for it to commit, fails, and
+    returns the winner's row. Returns (row, created).
+    """
+    if key is not None:
+        earlier = model.objects.filter(idempotency_key=key, **owner).first()
+        if earlier is not None:
+            return _already_sent(earlier, text=text), False
+    try:
+        with transaction.atomic():
+            return model.objects.create(idempotency_key=key, body=text, **owner, **fields), True
+    except IntegrityError:
+        earlier = (
+            model.objects.filter(idempotency_key=key, **owner).first() if key is not None else None
+        )
+        if earlier is None:
+            raise
+        return _already_sent(earlier, text=text), False
 
 
 def _is_care_team_clinician(*, user: User, patient_id: int) -> bool:
@@ -178,14 +238,17 @@ def question_ask(
     body: str,
     assignment: Assignment | int | None = None,
     section_position: int | None = None,
+    idempotency_key: str | None = None,
 ) -> Question:
     """A patient asks their care team, maybe about a module they were given and a part of it.
 
     The question keeps the module's version and the section's title as they were when it was
-    asked, so it still makes sense after the module is revised.
+    asked, so it still makes sense after the module is revised. A repeated submission (the
+    same idempotency_key) returns the question it saved the first time and tells nobody again.
     """
     if not patient.is_patient:
         raise PermissionDenied(_("Only patients can ask questions here."))
+    key = clean_idempotency_key(idempotency_key)
     assignment, position, section_title, errors = _resolve_subject(
         patient=patient, assignment=assignment, section_position=section_position
     )
@@ -198,19 +261,23 @@ def question_ask(
 
     now = timezone.now()
     module = assignment.module if assignment is not None else None
-    question = Question.objects.create(
-        patient=patient,
+    question, created = _create_once(
+        Question,
+        key=key,
+        owner={"patient": patient},
+        text=text,
         assignment=assignment,
         module=module,
         version=module.current_version if module is not None else None,
         section_position=position,
         section_title=section_title,
-        body=text,
         status=Question.Status.OPEN,
         created_at=now,
         last_activity_at=now,
         waiting_since=now,
     )
+    if not created:
+        return question
     _record(question=question, actor=patient, action=QuestionEvent.Action.ASKED, at=now)
     question_id = question.pk
     transaction.on_commit(
@@ -220,11 +287,15 @@ def question_ask(
 
 
 @transaction.atomic
-def reply_post(*, question: Question, author: User, body: str) -> Reply:
+def reply_post(
+    *, question: Question, author: User, body: str, idempotency_key: str | None = None
+) -> Reply:
     """Add to the thread. A clinician's reply answers the question; the patient's reopens it.
 
     A patient adding to a question still waiting for an answer keeps its place in the inbox.
+    A repeated submission (the same idempotency_key) returns the reply it saved the first time.
     """
+    key = clean_idempotency_key(idempotency_key)
     _lock(question)
     by_patient = _check_may_take_part(question=question, user=author)
     if question.withdrawn_at is not None:
@@ -237,7 +308,21 @@ def reply_post(*, question: Question, author: User, body: str) -> Reply:
         raise ValidationError({"body": error.messages[0]}) from None
 
     now = timezone.now()
-    reply = Reply.objects.create(question=question, author=author, body=text, created_at=now)
+    reply, created = _create_once(
+        Reply,
+        key=key,
+        owner={"author": author},
+        text=text,
+        question=question,
+        created_at=now,
+    )
+    if not created:
+        if reply.question_id != question.pk:
+            raise ValidationError(
+                _("This was already sent, to another question, so it was not sent again."),
+                code=IDEMPOTENCY_KEY_REUSED,
+            )
+        return reply
     _record(question=question, actor=author, action=QuestionEvent.Action.REPLIED, at=now)
     previous = question.status
     if by_patient:

@@ -68,6 +68,7 @@ def question_ask(request):
                 body=form.cleaned_data["body"],
                 assignment=form.cleaned_data.get("assignment"),
                 section_position=form.cleaned_data.get("section_position"),
+                idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ValidationError as error:
             add_service_errors(form, error)
@@ -108,7 +109,10 @@ def question_detail(request, question_id):
     if posted and form.is_valid():
         try:
             reply = services.reply_post(
-                question=question, author=request.user, body=form.cleaned_data["body"]
+                question=question,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .emails import QueuedEmailBackend
 from .models import CareTeamMembership, Invitation, User
 
 
@@ -36,13 +37,19 @@ def _send_invitation_email(*, invitation: Invitation, token: str) -> None:
         "portal_name": settings.PORTAL_NAME,
         "care_team_phone": settings.CARE_TEAM_PHONE,
     }
-    send_mail(
+    message = EmailMultiAlternatives(
         subject=_("Your care team invited you to the patient portal"),
-        message=render_to_string("accounts/email/invitation.txt", context),
-        html_message=render_to_string("accounts/email/invitation.html", context),
+        body=render_to_string("accounts/email/invitation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.email],
+        to=[invitation.email],
+        # Through the worker, which tries again while the mail server is down: the invitation
+        # is saved either way, and the page never fails because of the mail server.
+        connection=QueuedEmailBackend(),
     )
+    message.attach_alternative(
+        render_to_string("accounts/email/invitation.html", context), "text/html"
+    )
+    message.send()
 
 
 def invitation_create(*, invited_by: User, email: str, name: str) -> Invitation:

@@ -87,10 +87,10 @@ def clean_idempotency_key(key: str | None) -> str | None:
     return key
 
 
-def _already_sent(earlier: Question | Reply | None, *, text: str):
-    """The row a repeated submission saved before, or None. The same key with other text is
-    a mistake the sender must hear about: quietly dropping the new text would lose it."""
-    if earlier is not None and earlier.body != text:
+def _already_sent(earlier: Question | Reply, *, text: str) -> Question | Reply:
+    """The row a repeated submission saved before. The same key with other text is a mistake
+    the sender must hear about: quietly dropping the new text would lose it."""
+    if earlier.body != text:
         raise ValidationError(
             _(
                 "This was already sent once with different text, so it was not sent again. "
@@ -116,9 +116,8 @@ def _create_once(model, *, key: str | None, owner: dict, text: str, **fields):
         with transaction.atomic():
             return model.objects.create(idempotency_key=key, body=text, **owner, **fields), True
     except IntegrityError:
-        earlier = (
-            model.objects.filter(idempotency_key=key, **owner).first() if key is not None else None
-        )
+        # The winner of a race has committed by now; anything else was another constraint.
+        earlier = model.objects.filter(idempotency_key=key, **owner).first() if key else None
         if earlier is None:
             raise
         return _already_sent(earlier, text=text), False

@@ -36,10 +36,6 @@ class PortalViewMixin:
     to the role permissions it needs in addition to the defaults."""
 
     action_roles: dict[str, tuple[type[BasePermission], ...]] = {}
-    # The router's default pattern for an id or slug in the address, less the NUL character:
-    # PostgreSQL cannot compare text holding one (a 500), so such an address matches no
-    # endpoint and gets the API's JSON 404 instead.
-    lookup_value_regex = r"[^/.\x00]+"
 
     def get_permissions(self):
         permissions = super().get_permissions()

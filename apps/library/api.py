@@ -208,6 +208,9 @@ class ModuleViewSet(
     PortalViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     lookup_field = "slug"
+    # Only what a slug can hold: anything else (a NUL byte, which PostgreSQL cannot compare
+    # with text) matches no endpoint and gets the API's JSON 404 instead of reaching the query.
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     filterset_class = ModuleFilter
     ordering_fields = ["title", "slug"]
     ordering = ["title", "id"]

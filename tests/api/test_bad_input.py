@@ -59,12 +59,19 @@ def test_a_nul_anywhere_in_a_json_body_is_a_400_even_in_a_key(api_as, body):
 
 
 @pytest.mark.parametrize(
-    "url", ["/api/v1/modules/%00/", "/api/v1/modules/a%00b/", "/api/v1/assignments/%00/"]
+    ("url", "detail"),
+    [
+        # A slug holds only letters, digits, - and _: anything else matches no endpoint.
+        ("/api/v1/modules/%00/", "There is no API endpoint at this address."),
+        ("/api/v1/modules/a%00b/", "There is no API endpoint at this address."),
+        ("/api/v1/assignments/%00/", "No such assignment."),
+        ("/api/v1/questions/%00/", "No such question."),
+    ],
 )
-def test_a_nul_in_an_api_address_is_a_json_404(api_as, world, url):
+def test_a_nul_in_an_api_address_is_a_json_404(api_as, world, url, detail):
     response = api_as("clinician").get(url)
     assert response.status_code == 404
-    assert response.json() == {"detail": "There is no API endpoint at this address."}
+    assert response.json() == {"detail": detail}
 
 
 def test_a_module_slug_in_the_address_still_finds_the_module(api_as, world):

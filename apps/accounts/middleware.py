@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.http.request import HttpHeaders
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -37,6 +38,10 @@ class MalformedSessionKeyMiddleware:
         token = request.META.get("HTTP_X_SESSION_TOKEN")
         if token and not _SESSION_KEY_PATTERN.fullmatch(token):
             request.META["HTTP_X_SESSION_TOKEN"] = "invalid"  # noqa: S105 - a marker, not a secret
+            # request.headers is read from META once and kept: a middleware before this one
+            # (django-guid reads X-Request-ID) may have read it already, and allauth reads the
+            # token from it.
+            request.headers = HttpHeaders(request.META)
         return self.get_response(request)
 
 

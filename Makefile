@@ -33,7 +33,7 @@ migrate: $(PY)
 ## http://127.0.0.1:$(PORT) with a Celery worker and one beat (honcho, Procfile).
 run: install messages migrate
 	$(PY) manage.py seed_demo
-	$(PY) manage.py load_library
+	$(PY) manage.py load_library --demo
 	PORT=$(PORT) .venv/bin/honcho start -f Procfile
 
 ## make test: ruff, migrations up to date, the whole pytest suite (E2E in headless Chromium included).

@@ -247,7 +247,7 @@ class Run:
             commands = get_commands()
             if "seed_demo" in commands:
                 call_command("seed_demo", verbosity=0, stdout=StringIO())
-            call_command("load_library", verbosity=0, stdout=StringIO())
+            call_command("load_library", demo=True, verbosity=0, stdout=StringIO())
         self.log(f"seeding {self.options.patients} patients")
         result = seed.bench_data_seed(patients=self.options.patients)
         self.results["seed"] = result.as_dict()

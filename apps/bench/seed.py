@@ -764,7 +764,9 @@ def bench_data_seed(*, patients: int, seed: int = 2026, now: datetime | None = N
     now = now or started
     library = published_library()
     if not library:
-        raise ValueError("No module is published. Run `python manage.py load_library` first.")
+        raise ValueError(
+            "No module is published. Run `python manage.py load_library --demo` first."
+        )
     result = SeedResult(modules=len(library))
     # One hash for everyone: the hasher's cost is the point of a password hash.
     password_hash = make_password(BENCH_PASSWORD)

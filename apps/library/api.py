@@ -42,6 +42,19 @@ class CheckSerializer(serializers.Serializer):
     )
 
 
+class SourceSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.URLField(allow_null=True, help_text="Null for versions published before.")
+    checked = serializers.DateField(allow_null=True, help_text="When someone last checked it.")
+
+
+class ReviewSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The clinician who approved this version.")
+    role = serializers.CharField()
+    reviewed_on = serializers.DateField()
+    next_review = serializers.DateField()
+
+
 class ModuleSerializer(serializers.ModelSerializer):
     """A module as listed: its published title and summary, not the working copy's."""
 
@@ -89,15 +102,43 @@ class ModuleSerializer(serializers.ModelSerializer):
 class ModuleDetailSerializer(ModuleSerializer):
     sources = serializers.SerializerMethodField()
     last_reviewed = serializers.SerializerMethodField()
+    demo = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
     sections = serializers.SerializerMethodField()
     checks = serializers.SerializerMethodField()
 
     class Meta(ModuleSerializer.Meta):
-        fields = [*ModuleSerializer.Meta.fields, "sources", "last_reviewed", "sections", "checks"]
+        fields = [
+            *ModuleSerializer.Meta.fields,
+            "sources",
+            "last_reviewed",
+            "demo",
+            "review",
+            "sections",
+            "checks",
+        ]
         read_only_fields = fields
 
-    def get_sources(self, module) -> list[str]:
-        return list(self._snapshot(module).get("sources", []))
+    @extend_schema_field(SourceSerializer(many=True))
+    def get_sources(self, module):
+        # Versions published before sources had links hold only their names.
+        return [
+            source
+            if isinstance(source, dict)
+            else {"name": str(source), "url": None, "checked": None}
+            for source in self._snapshot(module).get("sources", [])
+        ]
+
+    @extend_schema_field(
+        serializers.BooleanField(help_text="Demo content that no clinician reviewed.")
+    )
+    def get_demo(self, module) -> bool:
+        return bool(self._snapshot(module).get("demo", False))
+
+    @extend_schema_field(ReviewSerializer(allow_null=True))
+    def get_review(self, module):
+        """Who approved this version, only when a named reviewer did so in the portal."""
+        return self._snapshot(module).get("review")
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_last_reviewed(self, module):
@@ -181,8 +222,21 @@ MODULE_EXAMPLE = {
                 "As a patient reads it",
                 value={
                     **MODULE_EXAMPLE,
-                    "sources": ["National Cancer Institute: Immunotherapy side effects"],
+                    "sources": [
+                        {
+                            "name": "National Cancer Institute: Immunotherapy side effects",
+                            "url": "https://www.cancer.gov/about-cancer/treatment/side-effects",
+                            "checked": "2026-09-15",
+                        }
+                    ],
                     "last_reviewed": "2026-09-15",
+                    "demo": False,
+                    "review": {
+                        "name": "Dr Ana Ruiz",
+                        "role": "Clinician",
+                        "reviewed_on": "2026-09-15",
+                        "next_review": "2027-09-15",
+                    },
                     "sections": [
                         {
                             "position": 1,

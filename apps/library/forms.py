@@ -1,7 +1,10 @@
 """Admin forms for editors: lists typed one item per line instead of as JSON."""
 
+import datetime
+
 from django import forms
 from django.contrib.admin.helpers import ActionForm
+from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
@@ -29,15 +32,56 @@ class LinesField(forms.Field):
             raise forms.ValidationError(self.error_messages["required"], code="required")
 
 
+class SourcesField(LinesField):
+    """Sources as {"name", "url", "checked"}, edited one per line as “name | URL | date”."""
+
+    SEPARATOR = " | "
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return "\n".join(
+                self.SEPARATOR.join([item["name"], item["url"], item["checked"]])
+                if isinstance(item, dict)
+                else str(item)
+                for item in value
+            )
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return list(value)
+        sources = []
+        validate_url = URLValidator(schemes=["https", "http"])
+        for number, line in enumerate(super().to_python(value), start=1):
+            parts = [part.strip() for part in line.split("|")]
+            problem = _(
+                "Line %(number)d: write the source as “name | https://web address | YYYY-MM-DD” "
+                "(the date you checked it)."
+            ) % {"number": number}
+            if len(parts) != 3 or not parts[0]:
+                raise forms.ValidationError(problem, code="invalid")
+            name, url, checked = parts
+            try:
+                validate_url(url)
+                checked_on = datetime.date.fromisoformat(checked)
+            except (forms.ValidationError, ValueError):
+                raise forms.ValidationError(problem, code="invalid") from None
+            sources.append({"name": name, "url": url, "checked": checked_on.isoformat()})
+        return sources
+
+
 def active_clinicians():
     return User.objects.filter(role=User.Role.CLINICIAN, is_active=True).order_by("name")
 
 
 class ModuleAdminForm(forms.ModelForm):
-    sources = LinesField(
+    sources = SourcesField(
         required=False,
         label=_("Sources"),
-        help_text=_("Public sources this module is based on, one per line."),
+        help_text=_(
+            "Public sources this module is based on, one per line, as "
+            "“name | https://web address | date checked (YYYY-MM-DD)”."
+        ),
     )
 
     class Meta:

@@ -4,6 +4,15 @@ A file is checked completely before anything is written, so a file with a proble
 nothing. Loading is idempotent: the file's hash is kept on the module and an unchanged file
 changes nothing. A changed file never touches a published version: its new text becomes a
 draft that goes through review and publishing like any edit made in the admin.
+
+Shared text: a line that is only `::: include NAME` is replaced by the text of
+`_shared/NAME.<language>.md` beside the module files (the urgent signs, for one), so every
+module says it the same way. The snippets count in the module's hash: changing one changes
+every module that includes it.
+
+Review: no file has been reviewed by a clinician in the portal, so a file never publishes
+itself. Modules wait in review; only demo mode (`load_library --demo`) publishes those whose
+file says `status: published`, and patients then see that they read demo content.
 """
 
 import datetime
@@ -15,6 +24,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 
 from apps.accounts.models import User
@@ -29,17 +39,20 @@ REQUIRED_FIELDS = (
     "language",
     "summary",
     "estimated_minutes",
-    "last_reviewed",
     "sources",
     "checks",
 )
-OPTIONAL_FIELDS = ("translation_of", "status")
+OPTIONAL_FIELDS = ("translation_of", "status", "last_reviewed")
 CHECK_FIELDS = ("prompt", "choices", "answer", "explanation")
-# What a file may ask for. Published is the default; "in_review" keeps a module waiting for
-# a clinician (the Spanish translations, for example).
+SOURCE_FIELDS = ("name", "url", "checked")
+# What a file may ask for. "published" (the default) is honoured only in demo mode; anywhere
+# else the module waits in review. "in_review" waits even in demo mode (the Spanish
+# translations, until a Spanish-speaking clinician approves them).
 FILE_STATUSES = (Module.Status.DRAFT, Module.Status.IN_REVIEW, Module.Status.PUBLISHED)
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SECTION_HEADING = re.compile(r"^## +(?P<title>.*?)\s*$")
+INCLUDE_LINE = re.compile(r"^:::\s*include\s+(?P<name>\S+)\s*$")
+SHARED_FOLDER = "_shared"
 
 
 class ModuleFileError(Exception):
@@ -75,8 +88,8 @@ class ModuleFile:
     language: str
     summary: str
     estimated_minutes: int
-    last_reviewed: datetime.date
-    sources: list[str]
+    last_reviewed: datetime.date | None
+    sources: list[dict]
     checks: list[ParsedCheck]
     sections: list[ParsedSection]
     translation_of: str | None
@@ -90,6 +103,94 @@ def _text(path: Path, meta: dict, field: str, *, max_length: int) -> str:
     if len(value) > max_length:
         raise ModuleFileError(path, f"“{field}” is longer than {max_length} characters.")
     return value.strip()
+
+
+def _date(value) -> datetime.date | None:
+    """A YAML date (or text written as YYYY-MM-DD) as a date; None when it is not one."""
+    if isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value)
+        except ValueError:
+            return None
+    if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
+        return None
+    return value
+
+
+def _parse_sources(path: Path, raw) -> list[dict]:
+    """Each source as {"name", "url", "checked"} (checked: the date someone last read it)."""
+    shape = (
+        "“sources” must list each public source as {name: ..., url: https://..., "
+        "checked: YYYY-MM-DD}"
+    )
+    if not isinstance(raw, list) or not raw:
+        raise ModuleFileError(path, shape + ".")
+    validate_url = URLValidator(schemes=["https", "http"])
+    sources = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or set(item) != set(SOURCE_FIELDS):
+            raise ModuleFileError(path, f"{shape}: source {number} is not.")
+        name = _text(path, item, "name", max_length=300)
+        url = item["url"]
+        try:
+            validate_url(url)
+        except ValidationError:
+            raise ModuleFileError(
+                path, f"source {number} (“{name}”): “url” must be a web address (https://...)."
+            ) from None
+        checked = _date(item["checked"])
+        if checked is None:
+            raise ModuleFileError(
+                path, f"source {number} (“{name}”): “checked” must be a date written as YYYY-MM-DD."
+            )
+        sources.append({"name": name, "url": url, "checked": checked.isoformat()})
+    return sources
+
+
+def _expand_includes(path: Path, body: str, language: str) -> tuple[str, list[bytes]]:
+    """The body with every `::: include NAME` line replaced by its shared snippet.
+
+    Returns the body and the raw bytes of each snippet used (they count in the hash).
+    """
+    lines: list[str] = []
+    used: list[bytes] = []
+    for line in body.splitlines():
+        include = INCLUDE_LINE.match(line)
+        if include is None:
+            lines.append(line)
+            continue
+        name = include.group("name")
+        if not SLUG_PATTERN.match(name):
+            raise ModuleFileError(
+                path,
+                f"“::: include {name}”: the name must be lowercase letters, digits and dashes.",
+            )
+        snippet_path = path.parent / SHARED_FOLDER / f"{name}.{language}.md"
+        if not snippet_path.is_file():
+            raise ModuleFileError(
+                path,
+                f"“::: include {name}” names no shared text: {SHARED_FOLDER}/{snippet_path.name} "
+                "does not exist.",
+            )
+        raw = snippet_path.read_bytes()
+        try:
+            snippet = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            raise ModuleFileError(
+                path, f"{SHARED_FOLDER}/{snippet_path.name} is not saved as UTF-8 text."
+            ) from None
+        for snippet_line in snippet.splitlines():
+            if INCLUDE_LINE.match(snippet_line) or SECTION_HEADING.match(snippet_line):
+                raise ModuleFileError(
+                    path,
+                    f"{SHARED_FOLDER}/{snippet_path.name} may not include other text or start a "
+                    "section (“## ”): it is placed inside a section.",
+                )
+        if not snippet:
+            raise ModuleFileError(path, f"{SHARED_FOLDER}/{snippet_path.name} is empty.")
+        lines.extend(["", snippet, ""])
+        used.append(raw)
+    return "\n".join(lines), used
 
 
 def _split_front_matter(path: Path, text: str) -> tuple[str, str]:
@@ -233,21 +334,12 @@ def parse_module_file(path: Path) -> ModuleFile:
     minutes = meta["estimated_minutes"]
     if isinstance(minutes, bool) or not isinstance(minutes, int) or not 1 <= minutes <= 120:
         raise ModuleFileError(path, "“estimated_minutes” must be a whole number from 1 to 120.")
-    last_reviewed = meta["last_reviewed"]
-    if isinstance(last_reviewed, str):
-        try:
-            last_reviewed = datetime.date.fromisoformat(last_reviewed)
-        except ValueError:
-            last_reviewed = None
-    if not isinstance(last_reviewed, datetime.date) or isinstance(last_reviewed, datetime.datetime):
-        raise ModuleFileError(path, "“last_reviewed” must be a date written as YYYY-MM-DD.")
-    sources = meta["sources"]
-    if (
-        not isinstance(sources, list)
-        or not sources
-        or not all(isinstance(source, str) and source.strip() for source in sources)
-    ):
-        raise ModuleFileError(path, "“sources” must list at least one public source, by name.")
+    last_reviewed = meta.get("last_reviewed")
+    if last_reviewed is not None:
+        last_reviewed = _date(last_reviewed)
+        if last_reviewed is None:
+            raise ModuleFileError(path, "“last_reviewed” must be a date written as YYYY-MM-DD.")
+    sources = _parse_sources(path, meta["sources"])
     translation_of = meta.get("translation_of")
     if translation_of is not None and (
         not isinstance(translation_of, str) or not SLUG_PATTERN.match(translation_of)
@@ -261,9 +353,14 @@ def parse_module_file(path: Path) -> ModuleFile:
             path, f"“status” must be one of: {', '.join(FILE_STATUSES)} (not {status!r})."
         )
 
+    body, snippets = _expand_includes(path, body, language)
+    digest = hashlib.sha256(raw)
+    for snippet in snippets:
+        digest.update(snippet)
+
     return ModuleFile(
         path=path,
-        source_hash=hashlib.sha256(raw).hexdigest(),
+        source_hash=digest.hexdigest(),
         slug=slug,
         title=_text(path, meta, "title", max_length=200),
         topic=topic,
@@ -271,7 +368,7 @@ def parse_module_file(path: Path) -> ModuleFile:
         summary=_text(path, meta, "summary", max_length=1000),
         estimated_minutes=minutes,
         last_reviewed=last_reviewed,
-        sources=[source.strip() for source in sources],
+        sources=sources,
         checks=_parse_checks(path, meta["checks"]),
         sections=_parse_sections(path, body),
         translation_of=translation_of,
@@ -281,12 +378,16 @@ def parse_module_file(path: Path) -> ModuleFile:
 
 @dataclass(frozen=True)
 class Accounts:
-    """Who reviews and who publishes modules loaded from files (None: no such account)."""
+    """Who reviews and who publishes modules loaded from files (None: no such account).
+
+    `demo`: publish what the files ask to publish, marked as demo content nobody reviewed.
+    """
 
     reviewer: User | None
     publisher: User | None
     reviewer_email: str
     publisher_email: str
+    demo: bool = False
 
     def missing(self) -> str:
         absent = [
@@ -350,10 +451,15 @@ def _follow_file_status(module: Module, source: ModuleFile, accounts: Accounts) 
     module = services.module_submit_for_review(module=module, reviewer=accounts.reviewer)
     if source.status == Module.Status.IN_REVIEW:
         return f"in review (reviewer {accounts.reviewer.email})"
+    if not accounts.demo:
+        return (
+            f"in review (reviewer {accounts.reviewer.email}); a clinician must approve it "
+            "before it is published"
+        )
     if accounts.publisher is None:
         return f"in review; no {accounts.missing()} account yet, so it was not published"
-    version = services.module_publish(module=module, publisher=accounts.publisher)
-    return f"published as version {version.number}"
+    version = services.module_publish(module=module, publisher=accounts.publisher, demo=True)
+    return f"published as version {version.number} (demo content, not clinically reviewed)"
 
 
 def load_module_file(source: ModuleFile, *, accounts: Accounts) -> str:
@@ -374,7 +480,8 @@ def load_module_file(source: ModuleFile, *, accounts: Accounts) -> str:
 
         if module.source_hash == source.source_hash:
             waiting = (
-                source.status == Module.Status.PUBLISHED
+                accounts.demo
+                and source.status == Module.Status.PUBLISHED
                 and module.status == Module.Status.IN_REVIEW
                 and module.current_version_id is None
                 and module.last_edited_by_id is None
@@ -397,8 +504,13 @@ def load_module_file(source: ModuleFile, *, accounts: Accounts) -> str:
             if module.reviewed_by_id is None:
                 module.reviewed_by = accounts.reviewer
                 module.save(update_fields=["reviewed_by", "updated_at"])
-            version = services.module_publish(module=module, publisher=accounts.publisher)
-            return f"unchanged, now published as version {version.number}"
+            version = services.module_publish(
+                module=module, publisher=accounts.publisher, demo=True
+            )
+            return (
+                f"unchanged, now published as version {version.number} "
+                "(demo content, not clinically reviewed)"
+            )
 
         edited_in_admin = module.last_edited_by_id is not None
         _apply_content(module, source, translation_of)
@@ -426,6 +538,7 @@ def load_module_file(source: ModuleFile, *, accounts: Accounts) -> str:
 
 
 def find_module_files(folder: Path) -> list[Path]:
+    """The modules in `folder`; the shared snippets in its _shared/ folder are not modules."""
     return sorted(path for path in folder.glob("*.md") if path.is_file())
 
 

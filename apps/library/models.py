@@ -170,9 +170,12 @@ class ModuleVersion(models.Model):
     """An immutable published snapshot: exactly what patients read and answered.
 
     snapshot = {"title", "summary", "language", "topic", "estimated_minutes", "reading_grade",
-                "sources": [...], "last_reviewed",
+                "sources": [{"name", "url", "checked"}], "last_reviewed",
                 "sections": [{"position", "title", "body_markdown", "html", "reading_grade"}],
-                "checks": [{"position", "prompt", "choices", "correct_index", "explanation"}]}
+                "checks": [{"position", "prompt", "choices", "correct_index", "explanation"}],
+                "demo": bool, "review": {"name", "role", "reviewed_on", "next_review"} | None}
+    Versions published before sources had links hold plain names in "sources", and no "demo"
+    or "review": they show no review line.
     """
 
     module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="versions")

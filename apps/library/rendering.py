@@ -5,6 +5,10 @@ arrives through them, whoever typed it. So Markdown is rendered first and the HT
 cleaned by nh3 with an allow-list: whatever is not listed here (scripts, event handlers,
 iframes, styles, forms, SVG, data: and javascript: URLs) never leaves this module.
 
+Phone numbers: a body says {{EMERGENCY_NUMBER}} or {{CARE_TEAM_PHONE}} where the deployment's
+number belongs (settings of the same names), so a clinic outside the US shows its own. They are
+filled in when the Markdown is rendered, that is when a version is published or previewed.
+
 Reading grade:
 - English: Flesch-Kincaid grade (textstat, US school grade).
 - Spanish: Crawford's grade formula (textstat), which was fitted on Spanish school texts.
@@ -21,6 +25,7 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
+from django.conf import settings
 from textstat.backend.selections import list_words
 from textstat.backend.utils import get_cmudict
 from textstat.textstat import textstatistics
@@ -144,9 +149,21 @@ def sanitise_html(html: str) -> str:
     return _cleaner.clean(html)
 
 
+# Written in a body as {{NAME}}; NAME is the setting that holds the number.
+NUMBER_SETTINGS = ("EMERGENCY_NUMBER", "CARE_TEAM_PHONE")
+
+
+def fill_numbers(text: str) -> str:
+    for name in NUMBER_SETTINGS:
+        text = text.replace("{{" + name + "}}", str(getattr(settings, name)))
+    return text
+
+
 def render_markdown(text: str) -> str:
     """Markdown → HTML that is safe to mark safe in a template."""
-    html = markdown.markdown(text or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    html = markdown.markdown(
+        fill_numbers(text or ""), extensions=MARKDOWN_EXTENSIONS, output_format="html"
+    )
     return sanitise_html(html)
 
 
@@ -199,6 +216,17 @@ def reading_grade(text: str, *, language: str = "en") -> Decimal | None:
         grade = stats.flesch_kincaid_grade(text)
     # A grade below zero means "very easy"; the field and the admin read better with 0.
     return Decimal(str(max(grade, 0.0))).quantize(Decimal("0.1"))
+
+
+def smog_grade(texts: Iterable[str]) -> Decimal | None:
+    """SMOG grade of English Markdown bodies read in order (a second check beside Flesch-Kincaid,
+    counting words of three or more syllables). None if there are no words."""
+    plain = "\n\n".join(html_to_text(render_markdown(text)) for text in texts)
+    if not list_words(plain):
+        return None
+    stats = _textstat_for("en_US")
+    _tolerate_unknown_words(plain, "en_US")
+    return Decimal(str(stats.smog_index(plain))).quantize(Decimal("0.1"))
 
 
 def markdown_reading_grade(text: str, *, language: str = "en") -> Decimal | None:

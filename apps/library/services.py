@@ -5,19 +5,23 @@ neither that reviewer nor the last person to edit it publishes it. Each publish 
 module into an immutable ModuleVersion; patients only ever read versions.
 """
 
+import datetime
 import hashlib
 import json
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 
 from . import rendering
 from .models import Module, ModuleVersion
+
+# How long a clinical review stays current: patients see the next review date.
+REVIEW_INTERVAL = datetime.timedelta(days=365)
 
 
 def _grade(value) -> float | None:
@@ -66,6 +70,23 @@ def build_snapshot(*, module: Module) -> dict:
         "last_reviewed": module.last_reviewed.isoformat() if module.last_reviewed else None,
         "sections": sections,
         "checks": checks,
+        "demo": False,
+        "review": None,
+    }
+
+
+def review_record(*, module: Module, reviewer: User, on: datetime.date) -> dict | None:
+    """What patients are told about who reviewed a version: only a reviewer with a name."""
+    name = (reviewer.name or "").strip()
+    if not name:
+        return None
+    with translation.override(module.language):
+        role = str(reviewer.get_role_display())
+    return {
+        "name": name,
+        "role": role,
+        "reviewed_on": on.isoformat(),
+        "next_review": (on + REVIEW_INTERVAL).isoformat(),
     }
 
 
@@ -178,8 +199,13 @@ def module_submit_for_review(
 
 
 @transaction.atomic
-def module_publish(*, module: Module, publisher: User) -> ModuleVersion:
-    """In review → published, as a new immutable version patients read from now on."""
+def module_publish(*, module: Module, publisher: User, demo: bool = False) -> ModuleVersion:
+    """In review → published, as a new immutable version patients read from now on.
+
+    `demo`: demo data publishing text no clinician approved (load_library --demo). The
+    version then tells patients so, and names no reviewer. Otherwise the reviewer, who is
+    not the publisher, is named to patients with the date and the next review date.
+    """
     caller_copy = module
     module = (
         Module.objects.select_for_update(of=("self",))
@@ -212,6 +238,11 @@ def module_publish(*, module: Module, publisher: User) -> ModuleVersion:
     if module.last_reviewed is None:
         module.last_reviewed = timezone.localdate()
     snapshot = build_snapshot(module=module)
+    snapshot["demo"] = demo
+    if not demo:
+        snapshot["review"] = review_record(
+            module=module, reviewer=module.reviewed_by, on=timezone.localdate()
+        )
     content_hash = snapshot_hash(snapshot)
     current = module.current_version
     if current is not None and current.content_hash == content_hash:

@@ -279,6 +279,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_NAME = env.str("PORTAL_NAME", default="Patient education portal")
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 CARE_TEAM_PHONE = env.str("CARE_TEAM_PHONE", default="555-0100")
+# The local emergency number (999 in the UK, 112 in much of Europe), used by the reading modules.
+EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="911")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 # Invitations (and resends) one clinician may send: (count, seconds).
 INVITATION_RATE_LIMIT = (env.int("INVITATION_RATE_LIMIT_PER_HOUR", default=20), 3600)

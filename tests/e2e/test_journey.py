@@ -43,7 +43,7 @@ def clinician_totp(transactional_db):
     """The demo accounts and the published library, as `make run` sets them up; the demo
     clinician has enrolled an authenticator app (staff must use two-step verification)."""
     call_command("seed_demo", verbosity=0)
-    call_command("load_library", verbosity=0)
+    call_command("load_library", demo=True, verbosity=0)
     return give_authenticator(User.objects.get(email="clinician@example.com"))
 
 

@@ -19,7 +19,7 @@ def assigned_in_english(transactional_db):
     """patient@example.com was given the English "What is immunotherapy?"; the Spanish
     translation, loaded "in review", is published by the admin after the clinician's review."""
     call_command("seed_demo", verbosity=0)
-    call_command("load_library", verbosity=0)
+    call_command("load_library", demo=True, verbosity=0)
     spanish = Module.objects.get(slug="que-es-la-inmunoterapia")
     assert spanish.status == Module.Status.IN_REVIEW
     library_services.module_publish(

@@ -26,7 +26,15 @@ class ModuleFactory(DjangoModelFactory):
     language = "en"
     status = Module.Status.DRAFT
     estimated_minutes = 5
-    sources = factory.LazyFunction(lambda: ["National Cancer Institute: Immunotherapy"])
+    sources = factory.LazyFunction(
+        lambda: [
+            {
+                "name": "National Cancer Institute: Immunotherapy",
+                "url": "https://www.cancer.gov/about-cancer/treatment/types/immunotherapy",
+                "checked": "2026-12-06",
+            }
+        ]
+    )
 
 
 class SectionFactory(DjangoModelFactory):

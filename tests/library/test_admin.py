@@ -295,7 +295,8 @@ def test_checks_are_edited_one_choice_per_line(editor_client):
     assert check.correct_index == 2
 
 
-def test_new_module_records_who_wrote_it_and_gets_a_grade(editor_client, editor):
+def new_module_data(editor_client, *, sources: str) -> dict:
+    """The admin's add form for a one-section module "Flu shots", filled in."""
     data = change_form_data(editor_client.get(reverse("admin:library_module_add")))
     data.update(
         {
@@ -304,19 +305,33 @@ def test_new_module_records_who_wrote_it_and_gets_a_grade(editor_client, editor)
             "topic": "vaccination-safety",
             "language": "en",
             "estimated_minutes": 3,
-            "sources": "CDC: Flu\nACS: Vaccines",
+            "sources": sources,
             "sections-TOTAL_FORMS": 1,
             "sections-0-position": 1,
             "sections-0-title": "Get the shot",
             "sections-0-body_markdown": "Get the flu shot every year. Ask your team when.",
         }
     )
+    return data
+
+
+def test_new_module_records_who_wrote_it_and_gets_a_grade(editor_client, editor):
+    data = new_module_data(
+        editor_client,
+        sources=(
+            "CDC: Flu | https://www.cdc.gov/flu/ | 2026-12-06\n"
+            "ACS: Vaccines | https://www.cancer.org/ | 2026-12-01"
+        ),
+    )
 
     response = editor_client.post(reverse("admin:library_module_add"), data)
 
     assert response.status_code == 302
     module = Module.objects.get(slug="flu-shots")
-    assert module.sources == ["CDC: Flu", "ACS: Vaccines"]
+    assert module.sources == [
+        {"name": "CDC: Flu", "url": "https://www.cdc.gov/flu/", "checked": "2026-12-06"},
+        {"name": "ACS: Vaccines", "url": "https://www.cancer.org/", "checked": "2026-12-01"},
+    ]
     assert module.last_edited_by == editor
     assert module.status == Module.Status.DRAFT
     assert module.reading_grade is not None
@@ -363,3 +378,17 @@ def test_version_history_list_query_count_does_not_grow(editor_client):
     assert response.status_code == 200
     assert ModuleVersion.objects.count() == 30
     assert len(many) == len(few)
+
+
+def test_a_source_without_its_web_address_and_date_is_refused_with_the_format(editor_client):
+    data = new_module_data(
+        editor_client, sources="CDC: Flu | https://www.cdc.gov/flu/ | 2026-12-06\nACS: Vaccines"
+    )
+
+    response = editor_client.post(reverse("admin:library_module_add"), data)
+
+    assert response.status_code == 200
+    assert "Line 2: write the source as “name | https://web address | YYYY-MM-DD”" in (
+        response.content.decode()
+    )
+    assert not Module.objects.filter(slug="flu-shots").exists()

@@ -51,7 +51,7 @@ def test_snapshot_has_the_documented_shape_with_sanitised_html(reviewer, publish
 
     assert set(snapshot) == {
         "title", "summary", "language", "topic", "estimated_minutes", "reading_grade",
-        "sources", "last_reviewed", "sections", "checks",
+        "sources", "last_reviewed", "sections", "checks", "demo", "review",
     }  # fmt: skip
     assert snapshot["sources"] == ["NCI"]
     assert snapshot["last_reviewed"]  # set to today when the editor left it empty

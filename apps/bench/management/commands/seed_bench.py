@@ -58,4 +58,4 @@ class Command(BaseCommand):
             raise CommandError("No module is published and there is no load_library command.")
         if "seed_demo" in commands:
             call_command("seed_demo", stdout=self.stdout)
-        call_command("load_library", stdout=self.stdout)
+        call_command("load_library", demo=True, stdout=self.stdout)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.core.management.base import BaseCommand
 from django.db.models import Count, Max
 
+from apps.library import rendering
 from apps.library.models import Module
 
 
@@ -26,22 +27,35 @@ class Command(BaseCommand):
             )
             .order_by("language", "topic", "title")
         )
+        modules = modules.prefetch_related("sections")
         self.stdout.write(
             "| module | language | status | version | grade (whole module) | hardest section "
-            "| sections | checks |"
+            "| SMOG (whole module) | sections | checks |"
         )
-        self.stdout.write("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        self.stdout.write("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for module in modules:
             version = f"v{module.current_version.number}" if module.current_version else "—"
+            # SMOG is an English formula; Spanish modules are graded by Crawford's alone.
+            smog = (
+                rendering.smog_grade(section.body_markdown for section in module.sections.all())
+                if module.language == "en"
+                else None
+            )
             self.stdout.write(
                 f"| {module.title} (`{module.slug}`) | {module.language} "
                 f"| {module.get_status_display().lower()} | {version} | {_grade(module.reading_grade)} "
-                f"| {_grade(module.max_section_grade)} | {module.section_count} | {module.check_count} |"
+                f"| {_grade(module.max_section_grade)} | {_grade(smog)} | {module.section_count} "
+                f"| {module.check_count} |"
             )
         self.stdout.write("")
         for module in modules:
             self.stdout.write(f"**{module.title}** (`{module.slug}`)")
             self.stdout.write("")
             for source in module.sources:
-                self.stdout.write(f"- {source}")
+                if isinstance(source, dict):
+                    self.stdout.write(
+                        f"- {source['name']}: <{source['url']}> (checked {source['checked']})"
+                    )
+                else:
+                    self.stdout.write(f"- {source}")
             self.stdout.write("")

@@ -11,8 +11,9 @@ from apps.library.loading import Accounts, load_library
 
 class Command(BaseCommand):
     help = (
-        "Load the reading modules kept as Markdown in fixtures/modules/. Unchanged files change "
-        "nothing; a changed file becomes a draft and never alters a published version."
+        "Load the reading modules kept as Markdown in fixtures/modules/. New modules wait in "
+        "review (--demo publishes them as demo content). Unchanged files change nothing; a "
+        "changed file becomes a draft and never alters a published version."
     )
 
     def add_arguments(self, parser):
@@ -25,6 +26,15 @@ class Command(BaseCommand):
             "--reviewer",
             default="clinician@example.com",
             help="Email of the clinician recorded as reviewer (default: clinician@example.com).",
+        )
+        parser.add_argument(
+            "--demo",
+            action="store_true",
+            help=(
+                "Demo data: publish the files that say status: published (the default), marked "
+                "to patients as demo content, not clinically reviewed. Without it every module "
+                "waits in review for a clinician."
+            ),
         )
         parser.add_argument(
             "--publisher",
@@ -47,6 +57,7 @@ class Command(BaseCommand):
             publisher=publisher,
             reviewer_email=options["reviewer"],
             publisher_email=options["publisher"],
+            demo=options["demo"],
         )
 
         results, errors = load_library(folder, accounts=accounts)

@@ -1,10 +1,12 @@
 """What patients are told about review, sources and phone numbers in the modules they read."""
 
 from datetime import datetime
+from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.test import override_settings
 from django.urls import reverse
@@ -13,7 +15,7 @@ from apps.library import rendering, services
 from tests.assignments.factories import AssignmentFactory
 from tests.factories import AdminFactory, ClinicianFactory
 
-from .factories import module_in_review
+from .factories import PublishedModuleFactory, module_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +134,43 @@ def test_module_bodies_show_the_deployments_emergency_and_care_team_numbers():
         html = rendering.render_markdown(text)
 
     assert html == '<p class="govuk-body">Call 999 now. Your team: 020 7946 0000.</p>'
+
+
+def test_the_api_gives_sources_as_objects_and_the_review_of_the_version(patient_client, patient):
+    module = module_in_review(reviewer=ClinicianFactory(name="Rita Reviewer"), sources=[SOURCE])
+    with time_machine.travel(REVIEW_DAY, tick=False):
+        services.module_publish(module=module, publisher=AdminFactory())
+    AssignmentFactory(patient=patient, module=module)
+
+    body = patient_client.get(f"/api/v1/modules/{module.slug}/").json()
+
+    assert body["sources"] == [SOURCE]
+    assert body["demo"] is False
+    assert body["review"] == {
+        "name": "Rita Reviewer",
+        "role": "Clinician",
+        "reviewed_on": "2026-12-06",
+        "next_review": "2027-12-06",
+    }
+
+
+def test_the_api_gives_an_older_versions_plain_source_names_as_objects(patient_client, patient):
+    # Published with the old shape: sources by name only, no demo or review.
+    module = PublishedModuleFactory(sources=["NCI: Immunotherapy"])
+    AssignmentFactory(patient=patient, module=module)
+
+    body = patient_client.get(f"/api/v1/modules/{module.slug}/").json()
+
+    assert body["sources"] == [{"name": "NCI: Immunotherapy", "url": None, "checked": None}]
+    assert (body["demo"], body["review"]) == (False, None)
+
+
+def test_library_report_lists_smog_and_each_sources_address_and_date():
+    module_in_review(title="Flu shots", sources=[SOURCE])
+    out = StringIO()
+
+    call_command("library_report", stdout=out)
+
+    report = out.getvalue()
+    assert "| SMOG (whole module) |" in report
+    assert f"- CDC: Altered Immunocompetence: <{SOURCE['url']}> (checked 2026-12-06)" in report

@@ -20,6 +20,12 @@ from .factories import PublishedModuleFactory, module_in_review
 pytestmark = pytest.mark.django_db
 
 REVIEW_DAY = datetime(2026, 12, 6, 12, 0, tzinfo=ZoneInfo("UTC"))
+RITAS_REVIEW = {
+    "name": "Rita Reviewer",
+    "role": "Clinician",
+    "reviewed_on": "2026-12-06",
+    "next_review": "2027-12-06",
+}
 SOURCE = {
     "name": "CDC: Altered Immunocompetence",
     "url": "https://www.cdc.gov/vaccines/hcp/acip-recs/general-recs/immunocompetence.html",
@@ -39,12 +45,7 @@ def test_a_version_approved_in_the_portal_names_its_reviewer_role_date_and_next_
     snapshot = services.module_publish(module=module, publisher=AdminFactory()).snapshot
 
     assert snapshot["demo"] is False
-    assert snapshot["review"] == {
-        "name": "Rita Reviewer",
-        "role": "Clinician",
-        "reviewed_on": "2026-12-06",
-        "next_review": "2027-12-06",
-    }
+    assert snapshot["review"] == RITAS_REVIEW
     page = body_html(snapshot)
     assert (
         "Reviewed by Rita Reviewer, Clinician, on 6 December 2026. Next review: 6 December 2027."
@@ -146,12 +147,7 @@ def test_the_api_gives_sources_as_objects_and_the_review_of_the_version(patient_
 
     assert body["sources"] == [SOURCE]
     assert body["demo"] is False
-    assert body["review"] == {
-        "name": "Rita Reviewer",
-        "role": "Clinician",
-        "reviewed_on": "2026-12-06",
-        "next_review": "2027-12-06",
-    }
+    assert body["review"] == RITAS_REVIEW
 
 
 def test_the_api_gives_an_older_versions_plain_source_names_as_objects(patient_client, patient):

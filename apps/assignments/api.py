@@ -207,8 +207,13 @@ class MarkedAnswerSerializer(serializers.Serializer):
     position = serializers.IntegerField()
     prompt = serializers.CharField()
     choices = serializers.ListField(child=serializers.CharField())
-    chosen_index = serializers.IntegerField(allow_null=True)
-    correct_index = serializers.IntegerField()
+    multiple = serializers.BooleanField(help_text="A “choose all that apply” question.")
+    chosen_index = serializers.IntegerField(
+        allow_null=True, help_text="The one choice chosen (null if none, or several)."
+    )
+    correct_index = serializers.IntegerField(help_text="The first right choice.")
+    chosen_indexes = serializers.ListField(child=serializers.IntegerField())
+    correct_indexes = serializers.ListField(child=serializers.IntegerField())
     is_correct = serializers.BooleanField()
     explanation = serializers.CharField()
 
@@ -232,8 +237,11 @@ def _check_result(attempt, marked) -> dict:
                 "position": answer.position,
                 "prompt": answer.prompt,
                 "choices": answer.choices,
+                "multiple": answer.multiple,
                 "chosen_index": answer.chosen_index,
                 "correct_index": answer.correct_index,
+                "chosen_indexes": list(answer.chosen_indexes),
+                "correct_indexes": list(answer.correct_indexes),
                 "is_correct": answer.is_correct,
                 "explanation": answer.explanation,
             }
@@ -406,13 +414,49 @@ class ProgressSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer", "minimum": 0, "maximum": 32767},
+            {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0, "maximum": 32767},
+                "minItems": 1,
+                "maxItems": 100,
+            },
+        ]
+    }
+)
+class CheckAnswerField(serializers.Field):
+    """One answer: a choice index, or a list of them for a “choose all that apply” question."""
+
+    default_error_messages = {
+        "invalid": "Give the index of the choice, or a list of indexes for a question where "
+        "more than one choice is right.",
+    }
+
+    @staticmethod
+    def _is_index(value) -> bool:
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 32767
+
+    def to_internal_value(self, data):
+        if self._is_index(data):
+            return data
+        if isinstance(data, list) and 1 <= len(data) <= 100 and all(map(self._is_index, data)):
+            return data
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return value
+
+
 class CheckAnswersSerializer(serializers.Serializer):
     answers = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=32767),
+        child=CheckAnswerField(),
         max_length=100,
         help_text=(
             "For each check question, in order, the index in its `choices` of the answer "
-            "chosen. One answer per question."
+            "chosen; for a “choose all that apply” question (`multiple`), a list of indexes."
         ),
     )
 
@@ -936,8 +980,11 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
                             "position": 1,
                             "prompt": "When should you call the 24-hour line?",
                             "choices": ["Never", "For any new rash or diarrhoea", "Next week"],
+                            "multiple": False,
                             "chosen_index": 1,
                             "correct_index": 1,
+                            "chosen_indexes": [1],
+                            "correct_indexes": [1],
                             "is_correct": True,
                             "explanation": "New side effects can get worse quickly.",
                         },
@@ -945,8 +992,11 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
                             "position": 2,
                             "prompt": "Can side effects start months later?",
                             "choices": ["Yes", "No", "Only in winter"],
+                            "multiple": False,
                             "chosen_index": 1,
                             "correct_index": 0,
+                            "chosen_indexes": [1],
+                            "correct_indexes": [0],
                             "is_correct": False,
                             "explanation": "They can start during or after treatment.",
                         },

@@ -107,17 +107,21 @@ class DashboardForm(forms.Form):
 
 
 class CheckForm(forms.Form):
-    """The comprehension check of one version: one radio group per question."""
+    """The comprehension check of one version: one radio group per question, or a group of
+    checkboxes for a "choose all that apply" question."""
 
     def __init__(self, *args, checks: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
         self.checks = checks
         for number, check in enumerate(checks, start=1):
-            self.fields[self.field_name(check)] = forms.TypedChoiceField(
+            multiple = bool(check.get("correct_indexes"))
+            field_class = forms.TypedMultipleChoiceField if multiple else forms.TypedChoiceField
+            self.fields[self.field_name(check)] = field_class(
                 label=check["prompt"],
                 choices=[(str(index), choice) for index, choice in enumerate(check["choices"])],
                 coerce=int,
-                widget=forms.RadioSelect,
+                widget=forms.CheckboxSelectMultiple if multiple else forms.RadioSelect,
+                help_text=_("Choose all that apply.") if multiple else "",
                 error_messages={
                     "required": _("Choose an answer to question %(number)d.") % {"number": number},
                     "invalid_choice": _("Choose one of the answers to question %(number)d.")
@@ -129,5 +133,9 @@ class CheckForm(forms.Form):
     def field_name(check: dict) -> str:
         return f"q{check['position']}"
 
-    def answers(self) -> list[int]:
-        return [self.cleaned_data[self.field_name(check)] for check in self.checks]
+    def answers(self) -> list[int | list[int]]:
+        answers = []
+        for check in self.checks:
+            chosen = self.cleaned_data[self.field_name(check)]
+            answers.append(sorted(chosen) if isinstance(chosen, list) else chosen)
+        return answers

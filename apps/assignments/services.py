@@ -486,12 +486,17 @@ class CheckOutcome:
         return self.attempt.passed
 
 
+def _is_choice(value, choice_count: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < choice_count
+
+
 @transaction.atomic
-def check_submit(*, assignment: Assignment, answers: Sequence[int]) -> CheckOutcome:
+def check_submit(*, assignment: Assignment, answers: Sequence[int | list[int]]) -> CheckOutcome:
     """Mark the comprehension check of the current version and keep the answers.
 
-    `answers` holds the chosen choice index for each check, in check order. Wrong answers are
-    recorded (the clinician sees them) but never block anything.
+    `answers` holds the chosen choice index for each check, in check order (a list of them for
+    a "choose all that apply" question). Wrong answers are recorded (the clinician sees them)
+    but never block anything.
     """
     if not assignment.is_open:
         raise ValidationError(
@@ -506,17 +511,21 @@ def check_submit(*, assignment: Assignment, answers: Sequence[int]) -> CheckOutc
             {"answers": _("Answer every question: there are %(count)d.") % {"count": len(checks)}}
         )
     for number, (check, chosen) in enumerate(zip(checks, answers, strict=True), start=1):
-        if (
-            not isinstance(chosen, int)
-            or isinstance(chosen, bool)
-            or not 0 <= chosen < len(check.get("choices", []))
-        ):
-            raise ValidationError(
-                {
-                    "answers": _("Choose one of the answers to question %(number)d.")
-                    % {"number": number}
-                }
+        choice_count = len(check.get("choices", []))
+        if check.get("correct_indexes"):
+            valid = (
+                isinstance(chosen, list)
+                and chosen
+                and len(set(chosen)) == len(chosen)
+                and all(_is_choice(one, choice_count) for one in chosen)
             )
+            problem = _("Choose one or more of the answers to question %(number)d.")
+        else:
+            valid = _is_choice(chosen, choice_count)
+            problem = _("Choose one of the answers to question %(number)d.")
+        if not valid:
+            raise ValidationError({"answers": problem % {"number": number}})
+    answers = [sorted(chosen) if isinstance(chosen, list) else chosen for chosen in answers]
     marked = mark_answers(checks=checks, answers=answers)
     now = timezone.now()
     attempt = CheckAttempt.objects.create(

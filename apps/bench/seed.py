@@ -103,7 +103,7 @@ class LibraryModule:
     version_id: int
     section_count: int
     first_section_title: str
-    correct_answers: tuple[int, ...]
+    correct_answers: tuple[int | list[int], ...]
     wrong_answers: tuple[int, ...]
 
 
@@ -139,7 +139,12 @@ def published_library() -> list[LibraryModule]:
         version: ModuleVersion = module.current_version
         sections = version.sections
         checks = version.checks
-        correct = tuple(int(check["correct_index"]) for check in checks)
+        correct = tuple(
+            list(check["correct_indexes"])
+            if check.get("correct_indexes")
+            else int(check["correct_index"])
+            for check in checks
+        )
         wrong = tuple(
             (int(check["correct_index"]) + 1) % max(len(check["choices"]), 2) for check in checks
         )

@@ -1,6 +1,7 @@
 """Admin forms for editors: lists typed one item per line instead of as JSON."""
 
 import datetime
+import re
 
 from django import forms
 from django.contrib.admin.helpers import ActionForm
@@ -16,10 +17,11 @@ class LinesField(forms.Field):
     """A list of strings, edited as one item per line."""
 
     widget = forms.Textarea(attrs={"rows": 4, "cols": 80})
+    joined_with = "\n"
 
     def prepare_value(self, value):
         if isinstance(value, list | tuple):
-            return "\n".join(str(item) for item in value)
+            return self.joined_with.join(str(item) for item in value)
         return value
 
     def to_python(self, value):
@@ -30,6 +32,23 @@ class LinesField(forms.Field):
     def validate(self, value):
         if self.required and not value:
             raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+class IndexListField(LinesField):
+    """Choice numbers (counting from 0), edited as “0, 2”; empty means none."""
+
+    widget = forms.TextInput(attrs={"size": 20})
+    joined_with = ", "
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return list(value)
+        parts = [part for part in re.split(r"[\s,]+", value or "") if part]
+        if not all(part.isdigit() for part in parts):
+            raise forms.ValidationError(
+                _("Write the numbers of the right choices, like 0, 2."), code="invalid"
+            )
+        return [int(part) for part in parts]
 
 
 class SourcesField(LinesField):
@@ -116,10 +135,25 @@ class CheckQuestionAdminForm(forms.ModelForm):
     choices = LinesField(
         label=_("Choices"), help_text=_("3 or 4 choices, one per line, in the order shown.")
     )
+    correct_indexes = IndexListField(
+        required=False,
+        label=_("Right choices (choose all that apply)"),
+        help_text=_(
+            "Only for a question where more than one choice is right: their numbers, like 0, 2. "
+            "Leave empty when one choice is right."
+        ),
+    )
 
     class Meta:
         model = CheckQuestion
-        fields = ["position", "prompt", "choices", "correct_index", "explanation"]
+        fields = [
+            "position",
+            "prompt",
+            "choices",
+            "correct_index",
+            "correct_indexes",
+            "explanation",
+        ]
         labels = {"correct_index": _("Correct choice")}
         help_texts = {
             "correct_index": _("Counting from 0: 0 is the first choice, 1 the second, and so on.")

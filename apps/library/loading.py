@@ -76,6 +76,8 @@ class ParsedCheck:
     choices: list[str]
     correct_index: int
     explanation: str
+    # Every right choice of a "choose all that apply" question (its `answer` is a list).
+    correct_indexes: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -230,6 +232,27 @@ def _parse_meta(path: Path, front_matter: str) -> dict:
     return meta
 
 
+def _parse_answer(path: Path, where: str, answer, choice_count: int) -> tuple[int, ...]:
+    """The right choices: one number, or a list of them for "choose all that apply"."""
+    answers = answer if isinstance(answer, list) else [answer]
+    if not answers or any(isinstance(one, bool) or not isinstance(one, int) for one in answers):
+        raise ModuleFileError(
+            path,
+            f"{where}: “answer” must be a whole number, or a list of them for a question where "
+            "more than one choice is right.",
+        )
+    for one in answers:
+        if not 0 <= one < choice_count:
+            raise ModuleFileError(
+                path,
+                f"{where}: “answer” is {one}, but it must be between 0 and "
+                f"{choice_count - 1} (answers count from 0).",
+            )
+    if len(set(answers)) != len(answers):
+        raise ModuleFileError(path, f"{where}: “answer” lists the same choice twice.")
+    return tuple(sorted(answers))
+
+
 def _parse_checks(path: Path, raw) -> list[ParsedCheck]:
     if not isinstance(raw, list) or not raw:
         raise ModuleFileError(path, "“checks” must list at least one question.")
@@ -253,21 +276,14 @@ def _parse_checks(path: Path, raw) -> list[ParsedCheck]:
             or not all(isinstance(choice, str) and choice.strip() for choice in choices)
         ):
             raise ModuleFileError(path, f"{where} needs 3 or 4 choices, each with some text.")
-        answer = item["answer"]
-        if isinstance(answer, bool) or not isinstance(answer, int):
-            raise ModuleFileError(path, f"{where}: “answer” must be a whole number.")
-        if not 0 <= answer < len(choices):
-            raise ModuleFileError(
-                path,
-                f"{where}: “answer” is {answer}, but it must be between 0 and "
-                f"{len(choices) - 1} (answers count from 0).",
-            )
+        answers = _parse_answer(path, where, item["answer"], len(choices))
         checks.append(
             ParsedCheck(
                 prompt=prompt,
                 choices=[choice.strip() for choice in choices],
-                correct_index=answer,
+                correct_index=answers[0],
                 explanation=explanation,
+                correct_indexes=answers if isinstance(item["answer"], list) else (),
             )
         )
     return checks
@@ -434,6 +450,7 @@ def _apply_content(module: Module, source: ModuleFile, translation_of: Module | 
                 "prompt": parsed.prompt,
                 "choices": parsed.choices,
                 "correct_index": parsed.correct_index,
+                "correct_indexes": list(parsed.correct_indexes),
                 "explanation": parsed.explanation,
             },
         )

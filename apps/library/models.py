@@ -139,13 +139,23 @@ class Section(models.Model):
 
 
 class CheckQuestion(models.Model):
-    """A comprehension check (teach-back): 3-4 choices, one correct, an explanation."""
+    """A comprehension check (teach-back): 3-4 choices, an explanation, and either one right
+    choice (`correct_index`) or, for a "choose all that apply" question, every right choice
+    (`correct_indexes`; `correct_index` then holds the first of them)."""
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="checks")
     position = models.PositiveSmallIntegerField(default=1)
     prompt = models.CharField(max_length=500)
     choices = models.JSONField(default=list)
     correct_index = models.PositiveSmallIntegerField()
+    correct_indexes = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=_(
+            "Only for a “choose all that apply” question: the numbers of every right choice, "
+            "counting from 0, like [0, 2]. Leave empty when one choice is right."
+        ),
+    )
     explanation = models.TextField(max_length=1000)
 
     class Meta:
@@ -164,6 +174,27 @@ class CheckQuestion(models.Model):
             raise ValidationError({"choices": _("Every choice needs some text.")})
         if self.correct_index is not None and self.correct_index >= len(self.choices):
             raise ValidationError({"correct_index": _("Pick the number of one of the choices.")})
+        if self.correct_indexes in (None, ""):
+            self.correct_indexes = []
+        if not isinstance(self.correct_indexes, list) or not all(
+            isinstance(index, int)
+            and not isinstance(index, bool)
+            and 0 <= index < len(self.choices)
+            for index in self.correct_indexes
+        ):
+            raise ValidationError(
+                {"correct_indexes": _("List the numbers of the right choices, like [0, 2].")}
+            )
+        if len(set(self.correct_indexes)) != len(self.correct_indexes):
+            raise ValidationError({"correct_indexes": _("Give each right choice once.")})
+        if self.correct_indexes:
+            self.correct_indexes = sorted(self.correct_indexes)
+            self.correct_index = self.correct_indexes[0]
+
+    @property
+    def is_multiple(self) -> bool:
+        """A “choose all that apply” question."""
+        return bool(self.correct_indexes)
 
 
 class ModuleVersion(models.Model):
@@ -172,7 +203,8 @@ class ModuleVersion(models.Model):
     snapshot = {"title", "summary", "language", "topic", "estimated_minutes", "reading_grade",
                 "sources": [{"name", "url", "checked"}], "last_reviewed",
                 "sections": [{"position", "title", "body_markdown", "html", "reading_grade"}],
-                "checks": [{"position", "prompt", "choices", "correct_index", "explanation"}],
+                "checks": [{"position", "prompt", "choices", "correct_index", "explanation"}
+                           + "correct_indexes" for a "choose all that apply" question],
                 "demo": bool, "review": {"name", "role", "reviewed_on", "next_review"} | None}
     Versions published before sources had links hold plain names in "sources", and no "demo"
     or "review": they show no review line.

@@ -46,16 +46,18 @@ def build_snapshot(*, module: Module) -> dict:
                 "reading_grade": _grade(grade),
             }
         )
-    checks = [
-        {
+    checks = []
+    for check in module.checks.order_by("position"):
+        row = {
             "position": check.position,
             "prompt": check.prompt,
             "choices": list(check.choices),
             "correct_index": check.correct_index,
             "explanation": check.explanation,
         }
-        for check in module.checks.order_by("position")
-    ]
+        if check.is_multiple:
+            row["correct_indexes"] = list(check.correct_indexes)
+        checks.append(row)
     grade = rendering.combined_reading_grade(
         [section["body_markdown"] for section in sections], language=module.language
     )

@@ -62,21 +62,30 @@ def _invitation_link(email: str) -> str:
     return re.search(r"https?://\S+/invite/[^/\s]+/", message.body).group(0)
 
 
-def _answer_with_keyboard(page, correct: list[int]) -> None:
-    """Answer every question using only Tab, Space, the arrow keys and Enter."""
+def _answer_with_keyboard(page, checks: list[dict]) -> None:
+    """Answer every question rightly using only Tab, Space, the arrow keys and Enter: a radio
+    group is one Tab stop (arrows move within it); each checkbox is its own Tab stop."""
     focus_top_of_page(page)
-    for number, answer in enumerate(correct, start=1):
+    for number, check in enumerate(checks, start=1):
+        multiple = bool(check.get("correct_indexes"))
         for _ in range(60):
             page.keyboard.press("Tab")
             focused = page.evaluate(
                 "({type: document.activeElement.type, name: document.activeElement.name})"
             )
-            if focused["type"] == "radio":
+            if focused["type"] == ("checkbox" if multiple else "radio"):
                 break
         else:
             raise AssertionError(f"Tab never reached question {number}")
+        if multiple:
+            for index in range(len(check["choices"])):
+                if index:
+                    page.keyboard.press("Tab")
+                if index in check["correct_indexes"]:
+                    page.keyboard.press("Space")
+            continue
         page.keyboard.press("Space")
-        for _ in range(answer):
+        for _ in range(check["correct_index"]):
             page.keyboard.press("ArrowDown")
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent.trim()")
@@ -172,10 +181,10 @@ def test_whole_journey_is_accessible_on_every_page(open_page, device, clinician_
     # The comprehension check, answered with the keyboard alone.
     expect(patient_page.locator("h1")).to_have_text("Check your understanding")
     _check(patient_page, device, "patient-check", keyboard=True)
-    correct = [check["correct_index"] for check in version.snapshot["checks"]]
-    _answer_with_keyboard(patient_page, correct)
+    checks = version.snapshot["checks"]
+    _answer_with_keyboard(patient_page, checks)
     expect(
-        patient_page.get_by_text(f"You got {len(correct)} of {len(correct)} right.")
+        patient_page.get_by_text(f"You got {len(checks)} of {len(checks)} right.")
     ).to_be_visible()
     _check(patient_page, device, "patient-check-results")
     _press_by_keyboard(patient_page, "I have read and understood this")

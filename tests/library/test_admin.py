@@ -295,6 +295,33 @@ def test_checks_are_edited_one_choice_per_line(editor_client):
     assert check.correct_index == 2
 
 
+@pytest.mark.parametrize(
+    ("typed", "saved", "message"),
+    [
+        ("2, 0", ([0, 2], 0), None),
+        ("", ([], 1), None),
+        ("first and third", None, "Write the numbers of the right choices, like 0, 2."),
+        ("0, 7", None, "List the numbers of the right choices, like [0, 2]."),
+    ],
+)
+def test_a_choose_all_that_apply_question_takes_its_right_choices_as_numbers(
+    editor_client, typed, saved, message
+):
+    module = module_with_content(checks=1)
+    data = change_form_data(editor_client.get(change_url(module)))
+    data["checks-0-correct_indexes"] = typed
+
+    response = editor_client.post(change_url(module), data)
+
+    check = module.checks.get()
+    if saved is None:
+        assert message in response.content.decode()
+        assert check.correct_indexes == []
+    else:
+        assert response.status_code == 302
+        assert (check.correct_indexes, check.correct_index) == saved
+
+
 def new_module_data(editor_client, *, sources: str) -> dict:
     """The admin's add form for a one-section module "Flu shots", filled in."""
     data = change_form_data(editor_client.get(reverse("admin:library_module_add")))

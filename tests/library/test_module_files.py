@@ -11,7 +11,7 @@ from apps.library.loading import find_module_files, parse_module_file
 FIXTURES = Path(settings.BASE_DIR) / "fixtures" / "modules"
 MODULE_FILES = find_module_files(FIXTURES)
 # A reader who picks the longest answer should not pass: at most this share of a module's
-# questions may have the right answer as their longest choice (ties count as longest).
+# questions may have a right answer as their longest choice (ties count as longest).
 LONGEST_RIGHT_ANSWER_LIMIT = 0.4
 
 
@@ -44,7 +44,10 @@ def test_the_right_answer_is_not_usually_the_longest(path):
     longest = [
         check.prompt
         for check in checks
-        if len(check.choices[check.correct_index]) >= max(map(len, check.choices))
+        if any(
+            len(check.choices[index]) >= max(map(len, check.choices))
+            for index in check.correct_indexes or (check.correct_index,)
+        )
     ]
 
     assert len(longest) / len(checks) <= LONGEST_RIGHT_ANSWER_LIMIT, longest
@@ -61,3 +64,15 @@ def test_every_module_ends_with_questions_for_the_care_team(path):
         "Preguntas para su equipo de atención",
     }
     assert questions.body_markdown.count("?") >= 4
+
+
+@pytest.mark.parametrize(
+    "path", by_name(path for path in MODULE_FILES if parse_module_file(path).language == "en")
+)
+def test_every_english_module_asks_a_choose_all_that_apply_question_on_warning_signs(path):
+    checks = parse_module_file(path).checks
+
+    multiple = [check for check in checks if len(check.correct_indexes) >= 2]
+
+    assert multiple, "no question with more than one right choice"
+    assert all(check.prompt.endswith("Choose all that apply.") for check in multiple)

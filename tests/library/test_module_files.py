@@ -1,9 +1,11 @@
 """Rules every module file in fixtures/modules keeps: checked without loading them."""
 
+import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.staticfiles import finders
 
 from apps.library import rendering
 from apps.library.loading import find_module_files, parse_module_file
@@ -76,3 +78,32 @@ def test_every_english_module_asks_a_choose_all_that_apply_question_on_warning_s
 
     assert multiple, "no question with more than one right choice"
     assert all(check.prompt.endswith("Choose all that apply.") for check in multiple)
+
+
+IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)")
+
+
+def test_the_three_diagrams_are_in_the_modules_the_issue_names():
+    sources = {
+        match.group("src")
+        for path in MODULE_FILES
+        for section in parse_module_file(path).sections
+        for match in IMAGE.finditer(section.body_markdown)
+    }
+
+    assert {
+        "/static/library/diagrams/checkpoint-brakes.svg",
+        "/static/library/diagrams/car-t-journey.svg",
+        "/static/library/diagrams/live-and-non-live-vaccines.svg",
+    } <= sources
+
+
+@pytest.mark.parametrize("path", by_name(MODULE_FILES))
+def test_every_diagram_exists_and_says_in_words_what_it_shows(path):
+    for section in parse_module_file(path).sections:
+        for match in IMAGE.finditer(section.body_markdown):
+            src, alt = match.group("src"), match.group("alt")
+            assert finders.find(src.removeprefix(settings.STATIC_URL)), src
+            assert len(alt.split()) >= 20, f"{src}: the text alternative is too short"
+            html = rendering.render_markdown(section.body_markdown)
+            assert f'src="{src}"' in html and f'alt="{alt}"' in html

@@ -54,6 +54,18 @@ def test_a_version_approved_in_the_portal_names_its_reviewer_role_date_and_next_
     assert "Demo content" not in page
 
 
+def test_a_review_past_its_next_review_date_says_it_is_overdue():
+    snapshot = {"language": "en", "sections": [], "review": RITAS_REVIEW}
+
+    with time_machine.travel(datetime(2027, 12, 6, 12, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        on_the_day = body_html(snapshot)
+    with time_machine.travel(datetime(2027, 12, 7, 12, 0, tzinfo=ZoneInfo("UTC")), tick=False):
+        a_day_late = body_html(snapshot)
+
+    assert "overdue" not in on_the_day
+    assert "This review is overdue: ask your care team if anything has changed." in a_day_late
+
+
 def test_a_reviewer_without_a_name_gets_no_review_line():
     module = module_in_review(reviewer=ClinicianFactory(name=""))
 

@@ -68,16 +68,17 @@ def test_every_module_ends_with_questions_for_the_care_team(path):
     assert questions.body_markdown.count("?") >= 4
 
 
-@pytest.mark.parametrize(
-    "path", by_name(path for path in MODULE_FILES if parse_module_file(path).language == "en")
-)
-def test_every_english_module_asks_a_choose_all_that_apply_question_on_warning_signs(path):
-    checks = parse_module_file(path).checks
+CHOOSE_ALL = {"en": "Choose all that apply.", "es": "Elija todas las que correspondan."}
 
-    multiple = [check for check in checks if len(check.correct_indexes) >= 2]
+
+@pytest.mark.parametrize("path", by_name(MODULE_FILES))
+def test_every_module_asks_a_choose_all_that_apply_question(path):
+    module = parse_module_file(path)
+
+    multiple = [check for check in module.checks if len(check.correct_indexes) >= 2]
 
     assert multiple, "no question with more than one right choice"
-    assert all(check.prompt.endswith("Choose all that apply.") for check in multiple)
+    assert all(check.prompt.endswith(CHOOSE_ALL[module.language]) for check in multiple)
 
 
 IMAGE = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)")

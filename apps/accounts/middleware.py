@@ -124,14 +124,14 @@ class SessionIdleTimeoutMiddleware:
         return self.get_response(request)
 
     def _end_if_expired(self, request, user):
-        now = time.time()
-        session = request.session
-        started = session.get(security.STARTED_AT_KEY)
-        last = session.get(security.LAST_ACTIVITY_KEY)
-        if started is None:
+        if request.session.get(security.STARTED_AT_KEY) is None:
             security.session_mark_started(request)
             return None
-        if now - started > settings.SESSION_COOKIE_AGE:
+        minutes = security.idle_minutes_for(user)
+        reason = security.session_expiry_reason(
+            request.session, idle_minutes=minutes, now=time.time()
+        )
+        if reason == "absolute":
             hours = max(1, round(settings.SESSION_COOKIE_AGE / 3600))
             message = ngettext(
                 "You were logged out because you had been logged in for %(hours)d hour. "
@@ -141,8 +141,7 @@ class SessionIdleTimeoutMiddleware:
                 hours,
             ) % {"hours": hours}
             return self._log_out(request, message, reason="absolute")
-        minutes = security.idle_minutes_for(user)
-        if last is not None and now - last > minutes * 60:
+        if reason == "idle":
             message = ngettext(
                 "You were logged out after %(minutes)d minute without activity, "
                 "to protect your information.",

@@ -6,7 +6,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from allauth.account.signals import email_changed, password_reset
+        from allauth.account.signals import email_added, email_changed, password_reset
         from django.db.models.signals import post_save
 
         from . import security
@@ -21,5 +21,8 @@ class AccountsConfig(AppConfig):
             security.email_address_mark_verified,
             sender=User,
             dispatch_uid="portal_email_address_verified",
+        )
+        email_added.connect(
+            security.notify_email_change_requested, dispatch_uid="portal_email_change_requested"
         )
         email_changed.connect(security.log_email_changed, dispatch_uid="portal_log_email_changed")

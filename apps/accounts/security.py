@@ -447,6 +447,27 @@ def log_mfa_failed(sender, request, user, reauthentication=False, **kwargs) -> N
     log_security_event("mfa_failed", request=request, user=user, reauthentication=reauthentication)
 
 
+def notify_email_change_requested(sender, request, user, email_address, **kwargs) -> None:
+    """email_added: tell the current login address at once that a change was asked for.
+
+    allauth tells it after the change (ACCOUNT_EMAIL_NOTIFICATIONS); telling it before gives
+    the real person the time to reset their password while the old address still works.
+    """
+    from allauth.account.adapter import get_adapter
+    from allauth.account.models import EmailAddress
+
+    current = EmailAddress.objects.filter(user_id=user.pk, primary=True, verified=True).first()
+    if email_address.verified or current is None or current.pk == email_address.pk:
+        return
+    get_adapter(request).send_notification_mail(
+        "account/email/email_change_requested",
+        user,
+        context={"from_email": current.email, "to_email": email_address.email},
+        email=current.email,
+    )
+    log_security_event("email_change_requested", request=request, user=user)
+
+
 def log_email_changed(sender, request, user, **kwargs) -> None:
     log_security_event("email_changed", request=request, user=user)
 

@@ -388,7 +388,9 @@ def email_address_mark_verified(sender, instance: User, created: bool, **kwargs)
     current = addresses.filter(email__iexact=instance.email).first()
     if current is not None and current.primary and current.verified:
         return
-    addresses.exclude(email__iexact=instance.email).filter(primary=True).update(primary=False)
+    # An address set here (by an admin, or at sign-up) replaces the others outright: allauth
+    # also logs people in by their other verified addresses.
+    addresses.exclude(email__iexact=instance.email).delete()
     if current is None:
         EmailAddress.objects.create(
             user=instance, email=instance.email, primary=True, verified=True

@@ -113,3 +113,18 @@ def test_the_app_api_cannot_make_an_unverified_address_the_login_address(patient
     assert response.status_code == 400
     assert _login_address(patient) == old
     assert any(m.to == [old] for m in mail.outbox)
+
+
+def test_an_address_changed_by_an_admin_replaces_the_old_one_for_logging_in(patient):
+    old = patient.email
+    patient.email = "renamed@example.org"
+    patient.save()
+    assert list(
+        EmailAddress.objects.filter(user=patient).values_list("email", "verified", "primary")
+    ) == [("renamed@example.org", True, True)]
+    refused = Client().post(reverse("account_login"), {"login": old, "password": TEST_PASSWORD})
+    assert refused.status_code == 200
+    accepted = Client().post(
+        reverse("account_login"), {"login": "renamed@example.org", "password": TEST_PASSWORD}
+    )
+    assert accepted.status_code == 302

@@ -96,3 +96,12 @@ def test_the_environment_sets_allauths_and_the_rest_frameworks_proxy_count():
         check=True,
     ).stdout.split()
     assert output == ["1", "1", "None"]
+
+
+def test_metrics_behind_a_local_proxy_see_the_visitor_not_the_proxy(settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.METRICS_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.METRICS_TOKEN = ""
+    through_proxy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert through_proxy.get("/metrics").status_code == 404
+    assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 200

@@ -1,4 +1,3 @@
-import re
 import time
 from urllib.parse import urlencode
 
@@ -15,8 +14,6 @@ from django.utils.translation import ngettext
 
 from . import security
 
-_SESSION_KEY_PATTERN = re.compile(r"[a-z0-9]{8,64}")
-
 
 class MalformedSessionKeyMiddleware:
     """Forget a session cookie or X-Session-Token that can't be a session key.
@@ -31,10 +28,10 @@ class MalformedSessionKeyMiddleware:
 
     def __call__(self, request):
         cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        if cookie is not None and not _SESSION_KEY_PATTERN.fullmatch(cookie):
+        if cookie is not None and not security.looks_like_session_key(cookie):
             del request.COOKIES[settings.SESSION_COOKIE_NAME]
         token = request.META.get("HTTP_X_SESSION_TOKEN")
-        if token and not _SESSION_KEY_PATTERN.fullmatch(token):
+        if token and not security.looks_like_session_key(token):
             request.META["HTTP_X_SESSION_TOKEN"] = "invalid"  # noqa: S105 - a marker, not a secret
         return self.get_response(request)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 import time
 from functools import cache as memoize
 
@@ -45,6 +46,12 @@ IDLE_WARNING_SECONDS = 120
 # when the address or the browser changes (see track_session_activity).
 SESSION_SEEN_KEY = "portal_session_seen"
 SESSION_SEEN_INTERVAL_SECONDS = 60
+# What Django's session keys look like (see MalformedSessionKeyMiddleware for why it matters).
+_SESSION_KEY_PATTERN = re.compile(r"[a-z0-9]{8,64}")
+
+
+def looks_like_session_key(value: str) -> bool:
+    return bool(_SESSION_KEY_PATTERN.fullmatch(value))
 
 
 # --- The client's address -------------------------------------------------------------------

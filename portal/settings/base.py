@@ -220,8 +220,8 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
-# The security log names a login attempt for an unknown account by a keyed hash of what was
-# typed (apps.accounts.security). Unset, the key is derived from SECRET_KEY.
+# The security log names a failed login by a keyed hash (HMAC) of the address typed
+# (apps.accounts.security). Unset, the key is derived from SECRET_KEY.
 SECURITY_LOG_KEY = env.str("SECURITY_LOG_KEY", default="")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Patient education portal")

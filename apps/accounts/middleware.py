@@ -1,5 +1,4 @@
 import json
-import re
 import time
 from urllib.parse import urlencode
 
@@ -17,8 +16,6 @@ from django.utils.translation import ngettext
 
 from . import security
 
-_SESSION_KEY_PATTERN = re.compile(r"[a-z0-9]{8,64}")
-
 
 class MalformedSessionKeyMiddleware:
     """Forget a session cookie or X-Session-Token that can't be a session key.
@@ -33,10 +30,10 @@ class MalformedSessionKeyMiddleware:
 
     def __call__(self, request):
         cookie = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
-        if cookie is not None and not _SESSION_KEY_PATTERN.fullmatch(cookie):
+        if cookie is not None and not security.looks_like_session_key(cookie):
             del request.COOKIES[settings.SESSION_COOKIE_NAME]
         token = request.META.get("HTTP_X_SESSION_TOKEN")
-        if token and not _SESSION_KEY_PATTERN.fullmatch(token):
+        if token and not security.looks_like_session_key(token):
             request.META["HTTP_X_SESSION_TOKEN"] = "invalid"  # noqa: S105 - a marker, not a secret
             # request.headers is read from META once and kept: a middleware before this one
             # (django-guid reads X-Request-ID) may have read it already, and allauth reads the
@@ -186,14 +183,14 @@ class SessionIdleTimeoutMiddleware:
         return self.get_response(request)
 
     def _end_if_expired(self, request, user):
-        now = time.time()
-        session = request.session
-        started = session.get(security.STARTED_AT_KEY)
-        last = session.get(security.LAST_ACTIVITY_KEY)
-        if started is None:
+        if request.session.get(security.STARTED_AT_KEY) is None:
             security.session_mark_started(request)
             return None
-        if now - started > settings.SESSION_COOKIE_AGE:
+        minutes = security.idle_minutes_for(user)
+        reason = security.session_expiry_reason(
+            request.session, idle_minutes=minutes, now=time.time()
+        )
+        if reason == "absolute":
             hours = max(1, round(settings.SESSION_COOKIE_AGE / 3600))
             message = ngettext(
                 "You were logged out because you had been logged in for %(hours)d hour. "
@@ -203,8 +200,7 @@ class SessionIdleTimeoutMiddleware:
                 hours,
             ) % {"hours": hours}
             return self._log_out(request, message, reason="absolute")
-        minutes = security.idle_minutes_for(user)
-        if last is not None and now - last > minutes * 60:
+        if reason == "idle":
             message = ngettext(
                 "You were logged out after %(minutes)d minute without activity, "
                 "to protect your information.",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import re
 import time
 from functools import cache as memoize
 
@@ -17,21 +18,24 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
+from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .models import User
 
 # Security events (ASVS 7.2.1): who, what, from where; never a password, a token or an email
-# address. A login attempt for an unknown person is identified by a short hash of what was
-# typed, enough to see repeated attempts without writing the address down.
+# address. A login attempt is identified by a short keyed hash of what was typed, enough to
+# see repeated attempts without writing the address down.
 security_log = logging.getLogger("portal.security")
 
 # Keys in the session. The idle clock and the absolute clock are ours; Django's own expiry
 # moves forward whenever the session is saved, so it cannot give an absolute lifetime.
 LAST_ACTIVITY_KEY = "portal_last_activity"
 STARTED_AT_KEY = "portal_session_started"
+IDLE_MINUTES_KEY = "portal_idle_minutes"
 # Saving the session on every request would write to the database each time; a new
 # timestamp every few seconds keeps the idle clock accurate to within that.
 ACTIVITY_WRITE_INTERVAL_SECONDS = 10
@@ -42,6 +46,32 @@ IDLE_WARNING_SECONDS = 120
 # when the address or the browser changes (see track_session_activity).
 SESSION_SEEN_KEY = "portal_session_seen"
 SESSION_SEEN_INTERVAL_SECONDS = 60
+# What Django's session keys look like (see MalformedSessionKeyMiddleware for why it matters).
+_SESSION_KEY_PATTERN = re.compile(r"[a-z0-9]{8,64}")
+
+
+def looks_like_session_key(value: str) -> bool:
+    return bool(_SESSION_KEY_PATTERN.fullmatch(value))
+
+
+# --- The client's address -------------------------------------------------------------------
+
+
+def client_ip(request: HttpRequest | None) -> str | None:
+    """The address of the person, not of the proxy in front of the portal.
+
+    One answer for rate limits, "where you are logged in", the audit trail and the security
+    log: allauth's, which reads X-Forwarded-For only through the trusted proxies
+    (ALLAUTH_TRUSTED_PROXY_COUNT or ALLAUTH_TRUSTED_CLIENT_IP_HEADER).
+    """
+    if request is None:
+        return None
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return None
 
 
 # --- Two-step verification (MFA) -------------------------------------------------------------
@@ -140,10 +170,27 @@ def idle_seconds_left(request: HttpRequest) -> int:
     return max(0, int(limit - (time.time() - last)))
 
 
-def session_mark_started(request: HttpRequest) -> None:
+def session_mark_started(request: HttpRequest, user: User | None = None) -> None:
     now = time.time()
     request.session[STARTED_AT_KEY] = now
     request.session[LAST_ACTIVITY_KEY] = now
+    # Kept for the apps' session tokens, which are checked before anyone loads the user.
+    request.session[IDLE_MINUTES_KEY] = idle_minutes_for(user or request.user)
+
+
+def session_expiry_reason(session, *, idle_minutes: int, now: float) -> str | None:
+    """ "absolute" or "idle" when the session must end now, else None.
+
+    The one rule for browser sessions (SessionIdleTimeoutMiddleware) and the apps' session
+    tokens (apps.accounts.tokens): both are Django sessions carrying the same two clocks.
+    """
+    started = session.get(STARTED_AT_KEY)
+    if started is not None and now - started > settings.SESSION_COOKIE_AGE:
+        return "absolute"
+    last = session.get(LAST_ACTIVITY_KEY)
+    if last is not None and now - last > idle_minutes * 60:
+        return "idle"
+    return None
 
 
 def session_touch(request: HttpRequest, *, force: bool = False) -> None:
@@ -167,13 +214,12 @@ def track_session_activity(request: HttpRequest, *, user, session, save: bool) -
     """
     if user is None or not user.is_authenticated or session is None or not session.session_key:
         return False
-    from allauth.account.adapter import get_adapter
     from allauth.usersessions.models import UserSession
 
     now = time.time()
     client = [
         session.session_key,
-        get_adapter().get_client_ip(request),
+        client_ip(request),
         hashlib.sha256(request.META.get("HTTP_USER_AGENT", "").encode()).hexdigest()[:16],
     ]
     seen = session.get(SESSION_SEEN_KEY)
@@ -316,26 +362,80 @@ def end_all_sessions_on_password_reset(sender, request, user, **kwargs) -> None:
     sessions_end_for_user(user=user)
 
 
+def forgive_failed_logins_on_password_reset(sender, request, user, **kwargs) -> None:
+    """password_reset: the address that reset the password may log in again at once.
+
+    allauth forgets the account's count of failed logins itself; the count for this account
+    and address (PortalAccountAdapter.pre_authenticate) is ours to forget.
+    """
+    from allauth.account.adapter import get_adapter
+    from allauth.core import ratelimit
+
+    from .adapters import LOGIN_FAILED_PAIR_ACTION
+
+    if request is not None:
+        key = get_adapter(request).login_pair_key(request, user.email)
+        ratelimit.clear(request, action=LOGIN_FAILED_PAIR_ACTION, key=key)
+
+
+def email_address_mark_verified(sender, instance: User, created: bool, **kwargs) -> None:
+    """post_save: the address an account logs in with counts as verified, and is the primary.
+
+    The invitation was sent to it, or an admin typed it in. allauth lets someone make an
+    unverified address their primary (login) address when none of theirs is verified, which
+    would let a stolen session change the login email without any link being followed; with
+    the current address verified, a new one replaces it only once its link is followed.
+    """
+    update_fields = kwargs.get("update_fields")
+    if not instance.email or (update_fields is not None and "email" not in update_fields):
+        return
+    from allauth.account.models import EmailAddress
+
+    addresses = EmailAddress.objects.filter(user_id=instance.pk)
+    current = addresses.filter(email__iexact=instance.email).first()
+    if current is not None and current.primary and current.verified:
+        return
+    # An address set here (by an admin, or at sign-up) replaces the others outright: allauth
+    # also logs people in by their other verified addresses.
+    addresses.exclude(email__iexact=instance.email).delete()
+    if current is None:
+        EmailAddress.objects.create(
+            user=instance, email=instance.email, primary=True, verified=True
+        )
+    else:
+        current.primary = current.verified = True
+        current.save(update_fields=["primary", "verified"])
+
+
 def start_session_clocks(sender, request, user, **kwargs) -> None:
     """user_logged_in: the idle and absolute clocks start at login."""
     if request is not None and hasattr(request, "session"):
-        session_mark_started(request)
+        session_mark_started(request, user)
 
 
 # --- Security event log ----------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    return (request.META.get("REMOTE_ADDR") or "-") if request is not None else "-"
-
-
 def _login_fingerprint(credentials: dict) -> str:
+    """A keyed hash (SECURITY_LOG_KEY) of what was typed: the same typing gives the same value,
+    and without the key nobody can test a list of addresses against the log."""
     typed = str(credentials.get("email") or credentials.get("username") or "").strip().lower()
-    return hashlib.sha256(typed.encode()).hexdigest()[:12] if typed else "-"
+    if not typed:
+        return "-"
+    return salted_hmac(
+        "portal.security.login",
+        typed,
+        secret=settings.SECURITY_LOG_KEY or settings.SECRET_KEY,
+        algorithm="sha256",
+    ).hexdigest()[:12]
 
 
 def log_security_event(event: str, *, request=None, user=None, **details) -> None:
-    fields = {"event": event, "user": getattr(user, "pk", None) or "-", "ip": _client_ip(request)}
+    fields = {
+        "event": event,
+        "user": getattr(user, "pk", user) or "-",
+        "ip": client_ip(request) or "-",
+    }
     fields.update(details)
     security_log.info(" ".join(f"{key}={value}" for key, value in fields.items()))
 
@@ -354,6 +454,31 @@ def log_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 def log_mfa_failed(sender, request, user, reauthentication=False, **kwargs) -> None:
     log_security_event("mfa_failed", request=request, user=user, reauthentication=reauthentication)
+
+
+def notify_email_change_requested(sender, request, user, email_address, **kwargs) -> None:
+    """email_added: tell the current login address at once that a change was asked for.
+
+    allauth tells it after the change (ACCOUNT_EMAIL_NOTIFICATIONS); telling it before gives
+    the real person the time to reset their password while the old address still works.
+    """
+    from allauth.account.adapter import get_adapter
+    from allauth.account.models import EmailAddress
+
+    current = EmailAddress.objects.filter(user_id=user.pk, primary=True, verified=True).first()
+    if email_address.verified or current is None or current.pk == email_address.pk:
+        return
+    get_adapter(request).send_notification_mail(
+        "account/email/email_change_requested",
+        user,
+        context={"from_email": current.email, "to_email": email_address.email},
+        email=current.email,
+    )
+    log_security_event("email_change_requested", request=request, user=user)
+
+
+def log_email_changed(sender, request, user, **kwargs) -> None:
+    log_security_event("email_changed", request=request, user=user)
 
 
 def log_password_changed(sender, request, user, **kwargs) -> None:

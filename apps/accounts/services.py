@@ -52,18 +52,73 @@ def _send_invitation_email(*, invitation: Invitation, token: str) -> None:
     message.send()
 
 
+def _queue_email(*, subject: str, body: str, to: list[str]) -> None:
+    """A plain-text email through the worker, which retries while the mail server is down."""
+    EmailMultiAlternatives(
+        subject=subject,
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=to,
+        connection=QueuedEmailBackend(),
+    ).send()
+
+
+def _send_existing_account_notice(*, invitation: Invitation) -> None:
+    """The invited address already has an account: remind that person how to log in."""
+    base = settings.PORTAL_BASE_URL.rstrip("/")
+    context = {
+        "portal_name": settings.PORTAL_NAME,
+        "login_link": base + reverse("account_login"),
+        "reset_link": base + reverse("account_reset_password"),
+        "care_team_phone": settings.CARE_TEAM_PHONE,
+    }
+    _queue_email(
+        subject=_("You already have an account on the patient portal"),
+        body=render_to_string("accounts/email/invitation_existing_account.txt", context),
+        to=[invitation.email],
+    )
+
+
+def _tell_admins_of_existing_account(*, invitation: Invitation, account: User) -> None:
+    """The clinician may need this person in their care team: only an admin can add them."""
+    admins = list(
+        User.objects.filter(role=User.Role.ADMIN, is_active=True).values_list("email", flat=True)
+    )
+    if not admins:
+        return
+    context = {
+        "portal_name": settings.PORTAL_NAME,
+        "clinician_email": invitation.invited_by.email,
+        "email": invitation.email,
+        "admin_link": settings.PORTAL_BASE_URL.rstrip("/")
+        + reverse("admin:accounts_user_change", args=[account.pk]),
+    }
+    _queue_email(
+        subject=_("A clinician invited someone who already has an account"),
+        body=render_to_string("accounts/email/invitation_existing_account_admin.txt", context),
+        to=admins,
+    )
+
+
+def _send_invitation(*, invitation: Invitation, token: str) -> None:
+    """The invitation link, or, when the address already has an account, a reminder to log in.
+
+    Either way the clinician sees the same thing, so the form cannot be used to find out
+    whether someone is a patient here.
+    """
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        _send_existing_account_notice(invitation=invitation)
+    else:
+        _send_invitation_email(invitation=invitation, token=token)
+
+
 def invitation_create(*, invited_by: User, email: str, name: str) -> Invitation:
-    """Invite a new patient. Raises ValidationError with a message a clinician can act on."""
+    """Invite a new patient. Raises ValidationError with a message a clinician can act on.
+
+    An address that already has an account gets the same answer as a new one; that person is
+    reminded how to log in and the admins are told, privately (_send_invitation).
+    """
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError(
-            {
-                "email": _(
-                    "Someone with this email already has an account. Ask an admin to add "
-                    "them to your care team."
-                )
-            }
-        )
     token, token_hash = _new_token()
     now = timezone.now()
     try:
@@ -86,7 +141,12 @@ def invitation_create(*, invited_by: User, email: str, name: str) -> Invitation:
                 )
             }
         ) from None
-    transaction.on_commit(lambda: _send_invitation_email(invitation=invitation, token=token))
+    account = User.objects.filter(email__iexact=email).first()
+    if account is not None:
+        transaction.on_commit(
+            lambda: _tell_admins_of_existing_account(invitation=invitation, account=account)
+        )
+    transaction.on_commit(lambda: _send_invitation(invitation=invitation, token=token))
     return invitation
 
 
@@ -100,7 +160,7 @@ def invitation_resend(*, invitation: Invitation) -> Invitation:
     invitation.expires_at = now + timedelta(days=settings.INVITATION_TTL_DAYS)
     invitation.send_count += 1
     invitation.save(update_fields=["token_hash", "last_sent_at", "expires_at", "send_count"])
-    transaction.on_commit(lambda: _send_invitation_email(invitation=invitation, token=token))
+    transaction.on_commit(lambda: _send_invitation(invitation=invitation, token=token))
     return invitation
 
 

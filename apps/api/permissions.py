@@ -1,5 +1,6 @@
 """API permissions shared by every endpoint (see REST_FRAMEWORK in settings)."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
@@ -27,3 +28,11 @@ class StaffMFARequired(BasePermission):
         if user is None or not user.is_authenticated:
             return True
         return not security.staff_needs_mfa_enrolment(user)
+
+
+class ApiDocsAccess(BasePermission):
+    """Swagger UI and the OpenAPI schema: anyone when API_DOCS_PUBLIC is on (development),
+    otherwise only people who are logged in (production's default)."""
+
+    def has_permission(self, request, view) -> bool:
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)

@@ -10,7 +10,12 @@ from apps.assignments.api import AssignmentViewSet
 from apps.library.api import ModuleViewSet
 from apps.questions.api import QuestionViewSet
 
+from .permissions import ApiDocsAccess
 from .views import not_found
+
+# Public only when settings.API_DOCS_PUBLIC says so (off by default in production). They
+# describe the API and hold no patient data, so staff need no second factor to read them.
+DOCS_PERMISSIONS = [ApiDocsAccess]
 
 # SimpleRouter: no browsable root view and no format suffixes, only the documented paths.
 router = SimpleRouter(trailing_slash=True)
@@ -22,11 +27,17 @@ router.register("questions", QuestionViewSet, basename="api-question")
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),
     path("api/v1/", include(router.urls)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=DOCS_PERMISSIONS),
+        name="api-schema",
+    ),
     path(
         "api/docs/",
         SpectacularSwaggerSplitView.as_view(
-            url_name="api-schema", template_name="api/swagger_ui.html"
+            url_name="api-schema",
+            template_name="api/swagger_ui.html",
+            permission_classes=DOCS_PERMISSIONS,
         ),
         name="api-docs",
     ),

@@ -8,14 +8,9 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.accounts.security import client_ip
 
 from .models import AuditEvent
-
-
-def _client_ip(request) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def audit_log(
@@ -42,7 +37,7 @@ def audit_log(
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         channel=channel,
-        ip=_client_ip(request),
+        ip=client_ip(request),
     )
 
 
@@ -74,7 +69,7 @@ def audit_log_many(
     if not rows:
         return
     at = timezone.now()
-    ip = _client_ip(request)
+    ip = client_ip(request)
     if connection.vendor == "postgresql":
         _insert_unnested(actor=actor, action=action, rows=rows, channel=channel, at=at, ip=ip)
         return

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from apps.accounts.security import client_ip
+
 from . import selectors
 from .metrics import BackgroundWorkCollector
 
@@ -33,14 +35,18 @@ def readyz(request):
 
 
 def metrics_allowed(request) -> bool:
-    """A scraper on a configured network (the direct connection's address), or with the token."""
+    """A scraper on a configured network, or with the token.
+
+    The address is the client's behind the trusted proxies (apps.accounts.security.client_ip):
+    a proxy on this machine would otherwise make every visitor look like 127.0.0.1.
+    """
     token = settings.METRICS_TOKEN
     if token:
         offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if offered and hmac.compare_digest(offered, token):
             return True
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(client_ip(request) or "")
     except ValueError:
         return False
     return any(

@@ -196,6 +196,12 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# Changing one's login email (web /accounts/email/, API /_allauth/app/v1/account/email): the
+# password again first, then the new address only replaces the old one once a link sent to
+# it is followed, and the old address is told (ACCOUNT_EMAIL_NOTIFICATIONS). Every account's
+# current address counts as verified (the invitation went to it, or an admin typed it).
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
@@ -205,12 +211,18 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    # Per address, and a looser ceiling per account (also what MFA codes are counted by);
+    # one address guessing at an account is stopped by login_failed_pair first.
+    "login_failed": "10/m/ip,20/15m/key",
+    "login_failed_pair": "5/5m/key",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+# The security log names a failed login by a keyed hash (HMAC) of the address typed
+# (apps.accounts.security). Unset, the key is derived from SECRET_KEY.
+SECURITY_LOG_KEY = env.str("SECURITY_LOG_KEY", default="")
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Patient education portal")
 # Authenticator secrets are encrypted in the database (apps.accounts.security.PortalMFAAdapter).
@@ -218,10 +230,23 @@ MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="Patient education portal")
 MFA_ADAPTER = "apps.accounts.security.PortalMFAAdapter"
 MFA_ENCRYPTION_KEYS = env.list("MFA_ENCRYPTION_KEYS", default=[])
 HEADLESS_CLIENTS = ["app"]
+# Session tokens obey the same idle and absolute limits as browser sessions.
+HEADLESS_TOKEN_STRATEGY = "apps.accounts.tokens.PortalSessionTokenStrategy"  # noqa: S105
 HEADLESS_ONLY = False
 # allauth would record every request of a session (a write per request); the portal records
 # them itself at most once a minute per session (apps.accounts.security.track_session_activity).
 USERSESSIONS_TRACK_ACTIVITY = False
+
+# Behind a TLS proxy or load balancer every request comes from the proxy's address. Set the
+# number of proxies you run in front of the portal (each appends to X-Forwarded-For), or the
+# header one of them sets to the client's address, and the portal uses the client's address
+# for rate limits, sessions, the audit trail and the security log. With neither set, the
+# forwarded headers are ignored: a client could write anything in them.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+
+# Messages ("... was cancelled for <patient>") stay on the server, in the session.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -344,7 +369,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"writes": env.str("API_WRITE_RATE", default="120/min")},
     "EXCEPTION_HANDLER": "apps.api.exceptions.portal_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # The REST framework's per-address throttling counts the same client address as allauth.
+    "NUM_PROXIES": ALLAUTH_TRUSTED_PROXY_COUNT,
 }
+# Swagger UI and the schema for anyone, or only for people who are logged in. They list
+# every endpoint and field: public in development, private in production unless turned on.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=not IS_PRODUCTION)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Patient education portal API",
     "DESCRIPTION": (

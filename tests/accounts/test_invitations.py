@@ -85,11 +85,14 @@ def test_mistyped_email_keeps_what_was_typed(clinician_client):
     assert Invitation.objects.count() == 0
 
 
-def test_email_already_registered_is_refused(clinician_client, other_patient):
+def test_email_already_registered_gets_the_same_answer_as_a_new_one(
+    clinician_client, other_patient
+):
+    # Issue 18, item 15: the form must not tell who has an account (was a 400 saying so).
     response = _invite(clinician_client, email=other_patient.email.upper())
-    assert response.status_code == 400
-    assert "already has an account" in response.content.decode()
-    assert Invitation.objects.count() == 0
+    assert response.status_code == 302
+    assert "already has an account" not in clinician_client.get(response.url).content.decode()
+    assert Invitation.objects.count() == 1
 
 
 def test_second_pending_invitation_for_same_email_is_refused(clinician_client):

@@ -109,9 +109,8 @@ def build_scenario() -> Scenario:
         "invitation": invitation,
         "invitation_token": token,
         "audit_event": audit_log(actor=clinician, action="patient.view", patient=patient),
-        "email_address": EmailAddress.objects.create(
-            user=patient, email=patient.email, verified=True, primary=True
-        ),
+        # Every account has its login address, verified (apps.accounts.security).
+        "email_address": EmailAddress.objects.get(user=patient, email=patient.email),
         "group": Group.objects.create(name="Editors"),
         "preferences": NotificationPreference.objects.create(user=patient),
         "user_session": UserSession.objects.create(

@@ -270,9 +270,8 @@ MATRIX.update(
         ),
         "account_reauthenticate": Entry(same_for_all(OK) | {"anonymous": TO_LOGIN}),
         "account_request_reauthentication_code": Entry(
-            same_for_all(redirect("account_reauthenticate"))
-            | {"anonymous": TO_LOGIN, "patient": OK},
-            why="offered only to people with a verified email address (the patient here)",
+            same_for_all(OK) | {"anonymous": TO_LOGIN},
+            why="offered to people with a verified email address: every login address is",
         ),
         "account_confirm_reauthentication_code": Entry(
             same_for_all(redirect("account_request_reauthentication_code"))
@@ -613,6 +612,7 @@ _ADMIN_REFUSED = {
     ("audit.auditevent", "delete"): "the audit trail is append-only",
     ("accounts.user", "delete"): "people are deactivated, never deleted",
     ("usersessions.usersession", "add"): "sessions start by logging in",
+    ("usersessions.usersession", "delete"): "a session is ended by the action, not deleted",
     ("mfa.authenticator", "add"): "people add their own authenticator",
     ("library.module", "delete"): "a published module keeps its versions for the record",
     ("reminders.notification", "add"): "messages are recorded by the reminder sweep",

@@ -15,7 +15,7 @@ from tests.factories import TEST_PASSWORD, ClinicianFactory, ensure_mfa
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("account_login")
-TOO_MANY_LOGINS = "Too many failed login attempts. Try again later."
+TOO_MANY_LOGINS = "Too many failed attempts to log in to this account."
 
 
 def test_repeated_wrong_passwords_lock_that_account_for_a_while(client, patient):
@@ -68,7 +68,9 @@ def test_wrong_mfa_codes_are_limited(clinician):
     ensure_mfa(clinician)
     client = Client()
     client.post(LOGIN, {"login": clinician.email, "password": TEST_PASSWORD})
-    for _attempt in range(5):
+    # Codes count as failed logins: ten a minute from one address (issue 18, item 8 made the
+    # per-account count looser, 20 in 15 minutes, so the per-address limit comes first).
+    for _attempt in range(10):
         response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
         assert "Incorrect code." in response.content.decode()
     response = client.post(reverse("mfa_authenticate"), {"code": "000000"})

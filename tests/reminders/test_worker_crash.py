@@ -2,12 +2,15 @@
 worker finishes the batch, every reminder is sent, and the one send the kill cut short is
 recorded as interrupted, resent once and so at most one duplicate."""
 
+import json
 import signal
 import uuid
 from collections import Counter
 from datetime import timedelta
 
 import pytest
+import redis
+from django.conf import settings
 from django.utils import timezone
 
 from apps.reminders import services
@@ -34,6 +37,13 @@ def _recipients(mail_dir) -> Counter:
             if line.startswith("To: "):
                 found[line[4:]] += 1
     return found
+
+
+def _unacknowledged(queue: str) -> list:
+    """Messages of `queue` that a worker took and has not acknowledged (kombu's Redis
+    transport keeps them in the "unacked" hash as [message, exchange, routing key])."""
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    return [entry for entry in broker.hvals("unacked") if json.loads(entry)[2] == queue]
 
 
 @pytest.fixture
@@ -101,6 +111,9 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_at_most_once(
             return not Notification.objects.exclude(status=Status.SENT).exists()
 
         assert wait_for(all_sent, 40), second.tail()
+        # The killed worker's task was handed on and acknowledged, not left waiting for the
+        # production visibility timeout.
+        assert wait_for(lambda: not _unacknowledged(queue), 20), second.tail()
     finally:
         first.stop()
         if second is not None:

@@ -135,8 +135,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # runserver serves each request in a new thread, and a kept connection outlives its
     # thread idle until garbage collection: dozens of them under a little traffic. So it
-    # closes each connection after its request; gunicorn's few long-lived workers keep theirs.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if RUNSERVER else 60)
+    # always closes each connection after its request (whatever .env says); gunicorn's and
+    # Celery's few long-lived processes keep theirs.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if RUNSERVER else env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     # Server-side binding lets psycopg prepare a statement the Nth time a connection runs it,
@@ -329,7 +330,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Each worker process holds a database connection: a bounded pool, not one per CPU.
-CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=2)
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_CONCURRENCY", default=2)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -26,7 +26,7 @@ print(json.dumps({
 """
 
 
-def _settings_of(argv: list[str]) -> dict:
+def _settings_of(argv: list[str], **extra_env: str) -> dict:
     """portal.settings.base as a process started with `argv` sees it, on PostgreSQL and Redis
     (nothing connects: the settings are only read)."""
     env = {
@@ -38,6 +38,7 @@ def _settings_of(argv: list[str]) -> dict:
         DJANGO_ENV="development",
         DATABASE_URL="postgres://portal@127.0.0.1:5432/portal",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        **extra_env,
     )
     result = subprocess.run(
         [sys.executable, "-c", READ_SETTINGS, json.dumps(argv)],
@@ -52,12 +53,16 @@ def _settings_of(argv: list[str]) -> dict:
 
 def test_runserver_closes_its_database_connection_after_each_request():
     # A thread per request: a kept connection would stay open, idle, after its thread ended.
-    assert _settings_of(["manage.py", "runserver", "127.0.0.1:8000"])["conn_max_age"] == 0
+    runserver = ["manage.py", "runserver", "127.0.0.1:8000"]
+    assert _settings_of(runserver)["conn_max_age"] == 0
+    # Even when a .env copied from .env.example asks to keep connections.
+    assert _settings_of(runserver, CONN_MAX_AGE="60")["conn_max_age"] == 0
 
 
 def test_long_lived_processes_keep_their_connection_for_a_minute():
     for argv in (["gunicorn", "portal.wsgi"], ["celery", "-A", "portal", "worker"]):
         assert _settings_of(argv)["conn_max_age"] == 60
+        assert _settings_of(argv, CONN_MAX_AGE="600")["conn_max_age"] == 600
 
 
 def test_a_celery_worker_runs_a_bounded_number_of_processes():

@@ -30,7 +30,8 @@ migrate: $(PY)
 	$(PY) manage.py migrate --noinput
 
 ## make run: install what is missing, migrate, load the library and the demo accounts, then serve
-## http://127.0.0.1:$(PORT) with a Celery worker and one beat (honcho, Procfile).
+## http://127.0.0.1:$(PORT) with a Celery worker and one beat (honcho, Procfile: its worker and
+## beat lines start their process again when it dies, so web keeps serving).
 run: install messages migrate
 	$(PY) manage.py seed_demo
 	$(PY) manage.py load_library --demo

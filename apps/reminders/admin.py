@@ -17,6 +17,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "status",
         "skip_reason",
         "attempts",
+        "interrupted_sends",
         "send_after",
         "sent_at",
     ]
@@ -44,6 +45,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "status",
         "skip_reason",
         "attempts",
+        "interrupted_sends",
         "created_at",
         "send_after",
         "enqueued_at",

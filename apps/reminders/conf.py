@@ -26,8 +26,18 @@ DEFAULTS: dict[str, Any] = {
     # Rows read per query by the sweep, and ids per delivery task.
     "SWEEP_BATCH_SIZE": 2000,
     "DELIVERY_BATCH_SIZE": 200,
-    # A queued row whose delivery task went missing is queued again after this long.
-    "REQUEUE_AFTER_MINUTES": 20,
+    # A queued row whose delivery task went missing (a worker killed, a broker restart) is
+    # queued again by the next sweep after this long. Longer than a delivery task's budget
+    # plus its longest retry countdown, so a task still on its way is rarely doubled.
+    "REQUEUE_AFTER_MINUTES": 5,
+    # A delivery task starts no new send after this long: it queues the rest of its ids as
+    # a new task, well inside the hard time limit (CELERY_TASK_TIME_LIMIT).
+    "DELIVERY_BUDGET_SECONDS": 60,
+    # A row still "sending" this long after its claim belongs to a worker that died or hit
+    # its time limit. Longer than CELERY_TASK_TIME_LIMIT, so a live send is never taken over.
+    "SEND_LEASE_SECONDS": 240,
+    # Resends after an interrupted send (each a possible duplicate) before the row fails.
+    "INTERRUPTED_RETRIES": 1,
     # Sending attempts before a row is marked failed.
     "MAX_ATTEMPTS": 5,
 }

@@ -18,6 +18,8 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
+        # Claimed by a worker and handed to the mail server; the outcome is not known yet.
+        SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent")
@@ -58,6 +60,12 @@ class Notification(models.Model):
         max_length=8, choices=Status.choices, default=Status.QUEUED, db_index=True
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Sends whose worker stopped between claiming the row and recording the result (killed,
+    # out of memory, time limit): each may have reached the recipient, so its resend may be
+    # a duplicate. Such a send is retried once; a second one marks the row failed. A database
+    # default as well, for the sweep's own INSERT and for the previous release's code still
+    # running while this column is added.
+    interrupted_sends = models.PositiveSmallIntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(default=timezone.now)
     # Quiet hours defer a message: it waits, queued, until this moment.
     send_after = models.DateTimeField(default=timezone.now)

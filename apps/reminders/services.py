@@ -9,14 +9,18 @@ How a reminder travels (an outbox):
 2. Rows that may be sent now (outside the recipient's quiet hours) are claimed in batches
    (SELECT ... FOR UPDATE SKIP LOCKED on PostgreSQL, then enqueued_at is set) and a
    delivery task is queued per batch of ids once the claim has committed.
-3. The delivery task locks each row that is still queued (skip_locked again, so a task
-   redelivered by the broker cannot send a row a second time), checks the rules once more
-   (account active, not opted out, reading not finished or cancelled, quiet hours), sends,
-   and marks it sent, skipped or failed in the same transaction.
+3. The delivery task claims each row that is still queued (locked with skip_locked, so a
+   task redelivered by the broker cannot take a row twice), checks the rules once more
+   (account active, not opted out, reading not finished or cancelled, quiet hours), marks
+   it "sending" with one more attempt and commits; only then does it send, and it records
+   sent or failed in a second commit. A worker that dies mid-send leaves that one row
+   "sending": an unknown outcome, resent at most once after SEND_LEASE_SECONDS and counted
+   in interrupted_sends, never resent silently.
 
-A row whose task was lost (broker restart, worker killed before it started) stays queued
-and the next sweep queues it again after REQUEUE_AFTER_MINUTES. Nothing is scheduled far
-ahead with ETAs, which Redis would redeliver after its visibility timeout.
+A row whose task was lost (broker restart, worker killed) stays queued and the next sweep
+queues it again after REQUEUE_AFTER_MINUTES; the broker also hands an unacknowledged task
+to another worker after its visibility timeout (settings). Nothing is scheduled far ahead
+with ETAs, which Redis would redeliver after its visibility timeout.
 """
 
 import logging
@@ -25,11 +29,12 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import NotificationPreference, User
@@ -38,7 +43,7 @@ from apps.questions.models import Question, Reply
 
 from . import rules, selectors
 from .conf import reminder_setting
-from .emails import build_email
+from .emails import DigestCounts, build_email
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -97,6 +102,7 @@ class SweepReport:
 class DeliveryReport:
     outcomes: Counter = field(default_factory=Counter)
     retry_ids: list[int] = field(default_factory=list)
+    unstarted_ids: list[int] = field(default_factory=list)
 
 
 def _id_windows(queryset: QuerySet, size: int) -> Iterator[tuple[int, int]]:
@@ -539,6 +545,8 @@ def dispatch_due_notifications(
         return report
     if deliver == "none":
         return report
+    if only is None:
+        recover_interrupted_sends(now=now)
     size = reminder_setting("DELIVERY_BATCH_SIZE")
     for after, upto in _id_windows(queryset, size):
         window = queryset.filter(id__lte=upto)
@@ -679,7 +687,48 @@ def _skip_reason(notification: Notification, *, now: datetime) -> str | None:
     return None
 
 
-def _deliver_one(notification_id: int, *, now: datetime) -> tuple[str, str]:
+def recover_interrupted_sends(*, now: datetime, ids: list[int] | None = None) -> int:
+    """Put rows whose send was interrupted back in the queue, once; fail them the next time.
+
+    A row still "sending" past SEND_LEASE_SECONDS was claimed by a worker that stopped before
+    it recorded the result, so nobody knows whether the email left. It is resent (possibly a
+    duplicate, counted in interrupted_sends) at most INTERRUPTED_RETRIES times. Each
+    interruption is counted once: the UPDATE re-reads the status of a row it waited for.
+    Returns the number of rows put back in the queue.
+    """
+    stale = Notification.objects.filter(
+        status=Status.SENDING,
+        last_attempt_at__lt=now - timedelta(seconds=reminder_setting("SEND_LEASE_SECONDS")),
+    )
+    if ids is not None:
+        stale = stale.filter(id__in=ids)
+    counted = F("interrupted_sends") + 1
+    with transaction.atomic():
+        failed = stale.filter(
+            interrupted_sends__gte=reminder_setting("INTERRUPTED_RETRIES")
+        ).update(status=Status.FAILED, interrupted_sends=counted, last_error="Interrupted")
+        requeued = stale.update(status=Status.QUEUED, interrupted_sends=counted, enqueued_at=None)
+    if failed or requeued:
+        logger.warning(
+            "Interrupted sends (outcome unknown): %s queued again, %s failed", requeued, failed
+        )
+    return requeued
+
+
+@dataclass
+class _Claim:
+    """The result of claiming one row: an outcome already decided, or a row to send now."""
+
+    kind: str
+    outcome: str
+    notification: Notification | None = None
+    digest: DigestCounts | None = None
+
+
+def _claim_for_sending(notification_id: int, *, now: datetime) -> _Claim:
+    """Lock the row if it is still queued, check the rules again, and either decide it
+    (skipped, deferred) or mark it "sending" with one more attempt. The claim commits before
+    any email leaves, so a worker that dies mid-send leaves a row that says so."""
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
@@ -688,12 +737,13 @@ def _deliver_one(notification_id: int, *, now: datetime) -> tuple[str, str]:
             .first()
         )
         if notification is None:
-            # Sent, skipped or failed already, or another worker holds it right now.
-            return "", ALREADY_HANDLED
+            # Sent, skipped, failed or being sent already, or another worker holds it now.
+            return _Claim("", ALREADY_HANDLED)
         kind = notification.kind
         recipient = notification.recipient
 
         reason = _skip_reason(notification, now=now)
+        digest = None
         if reason is None and kind == Kind.DIGEST:
             tz = rules.zone(recipient.timezone)
             digest = selectors.digest_counts_for_clinicians(
@@ -701,14 +751,12 @@ def _deliver_one(notification_id: int, *, now: datetime) -> tuple[str, str]:
             )[recipient.pk]
             if not digest:
                 reason = SkipReason.NOTHING_TO_REPORT
-        else:
-            digest = None
         if reason is not None:
             notification.status = Status.SKIPPED
             notification.skip_reason = reason
             notification.last_attempt_at = now
             notification.save(update_fields=["status", "skip_reason", "last_attempt_at"])
-            return kind, SKIPPED
+            return _Claim(kind, SKIPPED)
 
         quiet = selectors.quiet_hours_of(user=recipient)
         send_after = max(
@@ -719,48 +767,69 @@ def _deliver_one(notification_id: int, *, now: datetime) -> tuple[str, str]:
             notification.send_after = send_after
             notification.enqueued_at = None
             notification.save(update_fields=["send_after", "enqueued_at"])
-            return kind, DEFERRED
+            return _Claim(kind, DEFERRED)
 
+        notification.status = Status.SENDING
         notification.attempts += 1
         notification.last_attempt_at = now
-        try:
-            build_email(notification=notification, digest=digest).send()
-        except Exception as error:  # noqa: BLE001 - any transport failure is retried
-            # The error class only: messages can quote addresses.
-            notification.last_error = type(error).__name__[:200]
-            logger.warning(
-                "Notification %s not sent (attempt %s): %s",
-                notification.pk,
-                notification.attempts,
-                notification.last_error,
-            )
-            if notification.attempts >= reminder_setting("MAX_ATTEMPTS"):
-                notification.status = Status.FAILED
-                outcome = FAILED
-            else:
-                notification.enqueued_at = now
-                outcome = RETRY
-            notification.save(
-                update_fields=["attempts", "last_attempt_at", "last_error", "status", "enqueued_at"]
-            )
-            return kind, outcome
-        notification.status = Status.SENT
-        notification.sent_at = now
-        notification.last_error = ""
-        notification.save(
-            update_fields=["attempts", "last_attempt_at", "status", "sent_at", "last_error"]
-        )
-        return kind, SENT
+        notification.save(update_fields=["status", "attempts", "last_attempt_at"])
+    return _Claim(kind, "", notification=notification, digest=digest)
 
 
-def notification_batch_deliver(*, ids: list[int], now: datetime | None = None) -> DeliveryReport:
-    """Send each row in `ids` that is still queued, one row per transaction.
+def _record_failure(notification: Notification, error: Exception, *, now: datetime) -> str:
+    # The error class only: messages can quote addresses.
+    last_error = type(error).__name__[:200]
+    logger.warning(
+        "Notification %s not sent (attempt %s): %s",
+        notification.pk,
+        notification.attempts,
+        last_error,
+    )
+    if notification.attempts >= reminder_setting("MAX_ATTEMPTS"):
+        changes = {"status": Status.FAILED}
+        outcome = FAILED
+    else:
+        changes = {"status": Status.QUEUED, "enqueued_at": now}
+        outcome = RETRY
+    Notification.objects.filter(pk=notification.pk, status=Status.SENDING).update(
+        last_error=last_error, **changes
+    )
+    return outcome
 
-    Each row is locked while it is sent and marked sent in the same commit, so a worker
-    killed mid-batch leaves the rows it finished marked and the rest queued.
+
+def _deliver_one(notification_id: int, *, now: datetime) -> tuple[str, str]:
+    claim = _claim_for_sending(notification_id, now=now)
+    notification = claim.notification
+    if notification is None:
+        return claim.kind, claim.outcome
+    try:
+        build_email(notification=notification, digest=claim.digest).send()
+    except Exception as error:  # noqa: BLE001 - any transport failure is retried
+        return claim.kind, _record_failure(notification, error, now=now)
+    # Even if the lease ran out meanwhile and the row was failed, it did go out.
+    Notification.objects.filter(pk=notification.pk).exclude(status=Status.SENT).update(
+        status=Status.SENT, sent_at=now, last_error=""
+    )
+    return claim.kind, SENT
+
+
+def notification_batch_deliver(
+    *, ids: list[int], now: datetime | None = None, budget_seconds: float | None = None
+) -> DeliveryReport:
+    """Send each row in `ids` that is still queued: claim (commit), send, record (commit).
+
+    A worker killed mid-batch leaves the rows it finished marked, the rest queued, and at
+    most the row it was sending as "sending", which recover_interrupted_sends puts back once
+    its lease has run out. With `budget_seconds`, no send starts after that long (the first
+    always does): the ids not reached are returned in report.unstarted_ids for a new task.
     """
     report = DeliveryReport()
-    for notification_id in ids:
+    recover_interrupted_sends(now=now or timezone.now(), ids=ids)
+    started = monotonic()
+    for position, notification_id in enumerate(ids):
+        if position and budget_seconds is not None and monotonic() - started >= budget_seconds:
+            report.unstarted_ids = ids[position:]
+            break
         kind, outcome = _deliver_one(notification_id, now=now or timezone.now())
         report.outcomes[(kind, outcome)] += 1
         if outcome == RETRY:

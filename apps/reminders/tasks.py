@@ -1,8 +1,10 @@
 """Celery tasks: short, take ids, call a service. The rules live in services.py.
 
 Every task is acks_late with reject_on_worker_lost: a worker killed mid-task leaves the
-message on the broker to be redelivered, which is safe because delivery locks each row
-that is still queued and marks it in the same transaction as the send.
+message on the broker to be redelivered, which is safe because delivery claims each row
+(committed) before sending it, so a redelivered task skips rows sent or being sent.
+Every task also has the hard time limit CELERY_TASK_TIME_LIMIT; the broker's visibility
+timeout and the reminder lease are set longer than it (portal/settings/base.py).
 """
 
 import logging
@@ -12,11 +14,14 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.db import DatabaseError
 
 from . import services
+from .conf import reminder_setting
 
 logger = logging.getLogger(__name__)
 
 RETRY_BACKOFF_SECONDS = 15
-RETRY_BACKOFF_MAX_SECONDS = 600
+# A worker holds a message waiting for its retry countdown unacknowledged: the longest
+# countdown plus the time limit stays under the broker's visibility timeout.
+RETRY_BACKOFF_MAX_SECONDS = 120
 MAX_RETRIES = 5
 
 
@@ -50,7 +55,11 @@ def dispatch_digests() -> dict:
 def deliver_notifications(self, notification_ids: list[int]) -> None:
     """Send these Notification rows. Rows already sent (a redelivered message) are no-ops;
     rows whose email failed are retried alone, with exponential backoff and full jitter."""
-    report = services.notification_batch_deliver(ids=notification_ids)
+    report = services.notification_batch_deliver(
+        ids=notification_ids, budget_seconds=reminder_setting("DELIVERY_BUDGET_SECONDS")
+    )
+    if report.unstarted_ids:
+        deliver_notifications.delay(report.unstarted_ids)
     if report.retry_ids:
         countdown = get_exponential_backoff_interval(
             factor=RETRY_BACKOFF_SECONDS,

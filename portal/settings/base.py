@@ -5,6 +5,7 @@ emails printed to the console. Production (DJANGO_ENV=production) refuses to sta
 without a real SECRET_KEY and turns on every transport-security setting.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -23,6 +24,8 @@ DJANGO_ENV = env.str("DJANGO_ENV", default="development")
 if DJANGO_ENV not in {"development", "production", "test"}:
     raise ImproperlyConfigured("DJANGO_ENV must be development, production or test.")
 IS_PRODUCTION = DJANGO_ENV == "production"
+# Django's development server (manage.py runserver): a new thread for every request.
+RUNSERVER = sys.argv[1:2] == ["runserver"]
 
 _DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
@@ -130,7 +133,11 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # runserver serves each request in a new thread, and a kept connection outlives its
+    # thread idle until garbage collection: dozens of them under a little traffic. So it
+    # always closes each connection after its request (whatever .env says); gunicorn's and
+    # Celery's few long-lived processes keep theirs.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0 if RUNSERVER else env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     pg_options = DATABASES["default"].setdefault("OPTIONS", {})
     # Server-side binding lets psycopg prepare a statement the Nth time a connection runs it,
@@ -319,9 +326,16 @@ HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=300)
 BENCHMARK_FLOOR_ENABLED = env.bool("BENCHMARK_FLOOR_ENABLED", default=False) and not IS_PRODUCTION
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
+# Every task is killed at CELERY_TASK_TIME_LIMIT. Redis hands a message that was delivered
+# but never acknowledged (its worker died) to another worker after the visibility timeout,
+# which must outlast a live task: its run plus the longest retry countdown a worker holds
+# the message for (apps/reminders/tasks.py), or a live task would run twice. A short
+# timeout is what brings delivery back within minutes after a worker is killed.
+CELERY_TASK_TIME_LIMIT = 180
+BROKER_VISIBILITY_TIMEOUT = 360
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 else:
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -340,6 +354,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each worker process holds a database connection: a bounded pool, not one per CPU.
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_CONCURRENCY", default=2)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

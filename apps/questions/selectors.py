@@ -13,9 +13,7 @@ from django.http import Http404
 
 from apps.accounts.models import User
 from apps.accounts.selectors import patient_list_for_user
-from apps.assignments.tally import TeamTotal
 from apps.library.models import Module
-from portal.compiled import CompiledCount, CompiledQuery
 
 from .models import Question, QuestionEvent, Reply
 
@@ -122,18 +120,11 @@ def _waiting(questions: QuerySet[Question]) -> QuerySet[Question]:
     return questions.filter(status=Question.Status.OPEN, withdrawn_at__isnull=True)
 
 
-# Every page a clinician opens shows this count: kept by PostgreSQL's triggers
-# (CareTeamTally), else counted with SQL compiled once per process.
-_waiting_for_team = TeamTotal(
-    "waiting_questions",
-    CompiledCount(lambda clinician_id: _waiting(_team_questions(clinician_id)), "clinician_id"),
-)
-
-
 def open_question_count_for_clinician(*, user: User) -> int:
-    """How many questions wait for an answer from this clinician's care team (the nav badge)."""
-    if user.is_clinician and not user.is_portal_admin:
-        return _waiting_for_team.run(clinician_id=user.pk)
+    """How many questions wait for an answer from this clinician's care team (the nav badge).
+
+    Counted on each page that shows it: the care-team link and the (patient, status) index
+    keep it to the team's open questions however large the clinic is."""
     return _waiting(_questions_in_scope(user=user)).count()
 
 
@@ -154,13 +145,6 @@ def question_list_answered_for_patient(*, patient: User) -> QuerySet[Question]:
     )
 
 
-_answered_banner = CompiledQuery(
-    lambda patient_id: question_list_answered_for_patient(patient=patient_id)[:10],
-    "patient_id",
-)
-
-
 def answered_banner_for_patient(*, patient: User) -> list[Question]:
-    """The ten newest of question_list_answered_for_patient, for the banner on "My reading"
-    (every visit shows it): the query is compiled once per process (portal.compiled)."""
-    return _answered_banner.run(patient_id=patient.pk)
+    """The ten newest of question_list_answered_for_patient, for the banner on "My reading"."""
+    return list(question_list_answered_for_patient(patient=patient)[:10])

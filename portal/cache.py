@@ -1,11 +1,4 @@
-"""Django's Redis cache, keeping one redis client per connection pool, and serving from memory
-while Redis cannot be reached.
-
-Django's RedisCacheClient makes a new `redis.Redis` for every cache operation. Making one fills
-a table of about 340 response callbacks, which cost more CPU than the Redis round trip itself:
-the API's write limit reads and writes its counter on every POST, so that was two new clients
-a request (docs/performance.md). A `redis.Redis` may be shared: each command takes a connection
-from the pool and gives it back. Everything else (pools, serializer, replicas) is Django's.
+"""Django's Redis cache, serving from memory while Redis cannot be reached.
 
 The cache holds only what can be lost: rate-limit counters (allauth's login limits, the API's
 write limit, invitations), used one-time codes. A Redis outage must not turn every login and
@@ -31,20 +24,6 @@ SOCKET_TIMEOUT_SECONDS = 1
 unreachable_since: dict[str, float] = {}
 
 
-class RedisCacheClient(django_redis.RedisCacheClient):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}
-
-    def get_client(self, key=None, *, write=False):
-        index = self._get_connection_pool_index(write)
-        client = self._clients.get(index)
-        if client is None:
-            client = self._client(connection_pool=self._get_connection_pool(write))
-            self._clients[index] = client
-        return client
-
-
 def _falls_back(name: str):
     def operation(self, *args, **kwargs):
         if self.is_unreachable():
@@ -66,7 +45,6 @@ class RedisCache(django_redis.RedisCache):
         options.setdefault("socket_connect_timeout", SOCKET_TIMEOUT_SECONDS)
         options.setdefault("socket_timeout", SOCKET_TIMEOUT_SECONDS)
         super().__init__(server, {**params, "OPTIONS": options})
-        self._class = RedisCacheClient
         self.server = server
         # LocMemCache keeps its data per name, so every thread of the process shares it.
         self.fallback = LocMemCache(

@@ -16,8 +16,7 @@ def patient_list_for_user(*, user: User) -> QuerySet[User]:
 
 
 def team_patients(*, clinician_id) -> QuerySet[User]:
-    """A clinician's care team, by the clinician's id (which may be a portal.compiled
-    placeholder)."""
+    """A clinician's care team, by the clinician's id."""
     return User.objects.filter(User.patients_q(), care_team_links__clinician_id=clinician_id)
 
 

@@ -109,9 +109,7 @@ class PortalFilterBackend(DjangoFilterBackend):
     """django-filter's backend, skipped when the request names none of the list's filters.
 
     With no filter asked for (nothing at all, or only a page), every filter would leave the
-    list as it is; building the FilterSet and its form for every plain list request is work
-    for nothing. The list may then also be something other than a queryset (a compiled list,
-    see apps.assignments.api.compiled_staff_list).
+    list as it is, so the FilterSet and its form are not built.
     """
 
     def filter_queryset(self, request, queryset, view):

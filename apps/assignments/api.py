@@ -7,12 +7,9 @@ patient's behalf audit themselves in the services; staff reads are audited here,
 does.
 """
 
-import functools
-
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Q, Subquery
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
@@ -24,17 +21,14 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.accounts.models import zone_named
 from apps.api.exceptions import rename_error_fields
 from apps.api.fields import IdField, IdFilter
 from apps.api.roles import IsPatient, IsStaffRole, PortalViewMixin
 from apps.library.models import Module, ModuleVersion
-from portal.compiled import CompiledCount, CompiledList, CompiledQuery
 
 from . import selectors, services
 from .grading import mark_answers
 from .models import Assignment
-from .tally import TeamTotal
 
 Status = Assignment.Status
 
@@ -118,84 +112,6 @@ class AssignmentSerializer(serializers.ModelSerializer):
     def get_sections_total(self, assignment) -> int:
         return _sections_in(assignment)
 
-    def to_representation(self, assignment) -> dict:
-        """The fields above, written out directly. DRF's field-by-field path took about 0.1 ms
-        a row, most of a list page's own work; tests check both give the same JSON. A staff
-        list's page from compiled SQL comes as records (dicts), see _record_representation."""
-        zone = timezone.get_current_timezone()
-        if isinstance(assignment, dict):
-            return _record_representation(assignment, zone)
-        return {
-            "id": assignment.pk,
-            "patient": assignment.patient_id,
-            "patient_name": assignment.patient.name,
-            "module": assignment.module.slug,
-            "module_title": assignment.module.title,
-            "status": assignment.status,
-            "assigned_by": assignment.assigned_by_id,
-            "assigned_at": _iso_datetime(assignment.assigned_at, zone),
-            "due_on": assignment.due_on.isoformat() if assignment.due_on else None,
-            "note": assignment.note,
-            "is_overdue": _is_overdue(assignment),
-            "sections_viewed": assignment.sections_viewed,
-            "sections_total": _sections_in(assignment),
-            "started_at": _iso_datetime(assignment.started_at, zone),
-            "completed_at": _iso_datetime(assignment.completed_at, zone),
-            "cancelled_at": _iso_datetime(assignment.cancelled_at, zone),
-            "last_activity_at": _iso_datetime(assignment.last_activity_at, zone),
-            "check_failed": assignment.check_failed,
-        }
-
-
-def _record_representation(record: dict, zone) -> dict:
-    """AssignmentSerializer's fields from a record of the staff list's compiled SQL
-    (portal.compiled: columns by name, "patient.name" for the joined patient), without the
-    model instances: the same JSON as from an Assignment, which the tests compare."""
-    status = record["status"]
-    due_on = record["due_on"]
-    if status == Status.COMPLETED and record["completed_version_id"]:
-        total = record["sections_in_read_version"]
-    else:
-        total = record["sections_in_current_version"]
-    return {
-        "id": record["id"],
-        "patient": record["patient_id"],
-        "patient_name": record["patient.name"],
-        "module": record["module.slug"],
-        "module_title": record["module.title"],
-        "status": status,
-        "assigned_by": record["assigned_by_id"],
-        "assigned_at": _iso_datetime(record["assigned_at"], zone),
-        "due_on": due_on.isoformat() if due_on else None,
-        "note": record["note"],
-        "is_overdue": (
-            status in Assignment.OPEN_STATUSES
-            and due_on is not None
-            and due_on < _today_in(record["patient.timezone"])
-        ),
-        "sections_viewed": record["sections_viewed"],
-        "sections_total": total or 0,
-        "started_at": _iso_datetime(record["started_at"], zone),
-        "completed_at": _iso_datetime(record["completed_at"], zone),
-        "cancelled_at": _iso_datetime(record["cancelled_at"], zone),
-        "last_activity_at": _iso_datetime(record["last_activity_at"], zone),
-        "check_failed": record["check_failed"],
-    }
-
-
-def _today_in(zone_name: str):
-    """Today's date in a patient's time zone, by the zone's name (a bad name: the default
-    zone, as User.tzinfo does)."""
-    return timezone.localdate(timezone.now(), timezone=zone_named(zone_name))
-
-
-def _iso_datetime(value, zone) -> str | None:
-    """As DRF's DateTimeField writes it: ISO 8601 in the current time zone, UTC as "Z"."""
-    if value is None:
-        return None
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
 
 class SectionProgressSerializer(serializers.Serializer):
     position = serializers.IntegerField()
@@ -219,35 +135,15 @@ class MarkedAnswerSerializer(serializers.Serializer):
 
 
 class CheckResultSerializer(serializers.Serializer):
-    score = serializers.IntegerField(help_text="How many answers were right.")
-    total = serializers.IntegerField()
+    """A services.CheckOutcome: the attempt and its answers, marked."""
+
+    score = serializers.IntegerField(
+        source="attempt.score", help_text="How many answers were right."
+    )
+    total = serializers.IntegerField(source="attempt.total")
     passed = serializers.BooleanField(help_text="Every answer was right.")
-    submitted_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(source="attempt.submitted_at")
     answers = MarkedAnswerSerializer(many=True)
-
-
-def _check_result(attempt, marked) -> dict:
-    return {
-        "score": attempt.score,
-        "total": attempt.total,
-        "passed": attempt.passed,
-        "submitted_at": attempt.submitted_at,
-        "answers": [
-            {
-                "position": answer.position,
-                "prompt": answer.prompt,
-                "choices": answer.choices,
-                "multiple": answer.multiple,
-                "chosen_index": answer.chosen_index,
-                "correct_index": answer.correct_index,
-                "chosen_indexes": list(answer.chosen_indexes),
-                "correct_indexes": list(answer.correct_indexes),
-                "is_correct": answer.is_correct,
-                "explanation": answer.explanation,
-            }
-            for answer in marked
-        ],
-    }
 
 
 class AssignmentDetailSerializer(AssignmentSerializer):
@@ -273,14 +169,6 @@ class AssignmentDetailSerializer(AssignmentSerializer):
             "latest_check",
         ]
         read_only_fields = fields
-
-    def to_representation(self, assignment) -> dict:
-        data = super().to_representation(assignment)
-        data["version"] = self.get_version(assignment)
-        data["sections"] = self.get_sections(assignment)
-        data["resume_position"] = self.get_resume_position(assignment)
-        data["latest_check"] = self.get_latest_check(assignment)
-        return data
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_version(self, assignment):
@@ -314,7 +202,8 @@ class AssignmentDetailSerializer(AssignmentSerializer):
         attempt = selectors.latest_attempt(assignment=assignment, version=version)
         if attempt is None:
             return None
-        return _check_result(attempt, mark_answers(checks=version.checks, answers=attempt.answers))
+        marked = mark_answers(checks=version.checks, answers=attempt.answers)
+        return CheckResultSerializer(services.CheckOutcome(attempt=attempt, answers=marked)).data
 
 
 def _due_on_field() -> serializers.DateField:
@@ -373,8 +262,8 @@ class AssignmentBulkCreateSerializer(serializers.Serializer):
 
 class BulkRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    patient = serializers.IntegerField()
-    module = serializers.CharField(help_text="The module's slug.")
+    patient = serializers.IntegerField(source="patient_id")
+    module = serializers.CharField(source="module.slug", help_text="The module's slug.")
 
 
 class BulkResultSerializer(serializers.Serializer):
@@ -383,13 +272,6 @@ class BulkResultSerializer(serializers.Serializer):
         many=True,
         help_text="Pairs the patient already had open: left as they were, not assigned again.",
     )
-
-
-def _bulk_rows(assignments) -> list[dict]:
-    return [
-        {"id": assignment.pk, "patient": assignment.patient_id, "module": assignment.module.slug}
-        for assignment in assignments
-    ]
 
 
 class AssignmentUpdateSerializer(serializers.Serializer):
@@ -493,16 +375,8 @@ class AssignmentFilter(django_filters.FilterSet):
 
 def _section_counts() -> dict:
     """The section counts of the version a row may be about, as two subqueries per row rather
-    than two more joins: with the versions joined, PostgreSQL spent 3 to 5 ms planning a
-    clinician's list and 0.3 ms running it; without them, under 1 ms planning
-    (docs/performance.md). _sections_in picks the one that applies (_version_read's rule).
-
-    Both refer only to the assignment's own columns, and stay two plain annotations: written
-    as one CASE, or through the joined module, they kept a join to the modules in the list's
-    COUNT query, which then took 12 to 15 ms.
-    """
-    # By primary key, so at most one row: without order_by() each would still sort its one
-    # row by the models' default ordering, twice per row of the list.
+    than two more joins, which PostgreSQL took far longer to plan than to run; _sections_in
+    picks the one that applies (_version_read's rule)."""
     read = ModuleVersion.objects.filter(pk=OuterRef("completed_version_id")).order_by()
     current = Module.objects.filter(pk=OuterRef("module_id")).order_by()
     return {
@@ -513,87 +387,43 @@ def _section_counts() -> dict:
     }
 
 
-@functools.cache
-def _list_base(*, for_patient: bool):
-    """The list's queryset before scoping, assembled once per process (querysets are
-    immutable; each request filters a copy, see selectors.own_assignments_base).
+# What a list row shows (AssignmentSerializer): the assignment, the module's slug and title,
+# and for staff the patient's name and time zone (for `is_overdue`). The rest, such as a
+# version's snapshot, stays in the database.
+_ROW_FIELDS = (
+    "id",
+    "patient",
+    "module",
+    "status",
+    "assigned_by",
+    "assigned_at",
+    "due_on",
+    "note",
+    "started_at",
+    "completed_at",
+    "completed_version",
+    "cancelled_at",
+    "last_activity_at",
+    "check_failed",
+    "module__slug",
+    "module__title",
+)
 
-    A row needs the module and its version's section count: the module is joined, the counts
-    are subqueries (_section_counts), and nothing else is loaded. Fewer joins are also less for
-    PostgreSQL to plan on every call. A patient's own rows get the patient from the request
-    (paginate_queryset); staff lists are newest first, along the (assigned_at, id) index.
-    """
-    related = ["module"]
-    # Of the joined rows, a list row shows the module's slug and title and the patient's name
-    # (and needs their time zone for `is_overdue`): the other columns are not loaded.
-    unshown = [f"module__{name}" for name in _UNSHOWN_MODULE_COLUMNS]
-    if for_patient:
-        assignments = selectors.own_assignments_base(for_reading=False)
+
+def _list_base(*, patient=None):
+    """The list's queryset before scoping: a patient's own (newest due first), or every
+    assignment newest first, for staff_scope to narrow. A patient's rows get the patient
+    from the request (paginate_queryset) instead of a join."""
+    if patient is not None:
+        assignments = selectors.own_assignments_base(for_reading=False).filter(patient=patient)
+        related, fields = ["module"], _ROW_FIELDS
     else:
-        related.append("patient")
-        unshown += [f"patient__{name}" for name in _UNSHOWN_PATIENT_COLUMNS]
         assignments = Assignment.objects.annotate(
             sections_viewed=selectors.sections_viewed()
         ).order_by("-assigned_at", "-id")
-    return assignments.select_related(*related).defer(*unshown).annotate(**_section_counts())
-
-
-def _team_list(clinician_id):
-    return selectors.clinician_scope(_list_base(for_patient=False), clinician_id=clinician_id)
-
-
-def _everyone_list():
-    return _list_base(for_patient=False)
-
-
-# A staff list asked for with no filter and no ordering (what an app shows first, and pages
-# through) runs SQL compiled once per process: building and compiling the page's query and its
-# count had cost more CPU than PostgreSQL took to answer them (docs/performance.md).
-_team_rows = CompiledQuery(_team_list, "clinician_id", sliced=True, written_in=("clinician_id",))
-# The team's assignments are counted by PostgreSQL's triggers (CareTeamTally): the count of
-# 20,000 rows was most of this list's database time.
-_team_count = TeamTotal("assignments", CompiledCount(_team_list, "clinician_id"))
-_everyone_rows = CompiledQuery(_everyone_list, sliced=True)
-_everyone_count = CompiledCount(_everyone_list)
-# Parameters that change neither the rows nor their order.
-_PLAIN_LIST_PARAMETERS = frozenset({"page", "page_size", "format"})
-
-
-def _own_list(patient_id):
-    return _list_base(for_patient=True).filter(patient_id=patient_id)
-
-
-# A patient's own list, unfiltered (what the app shows), the same way. The patient's id stays
-# a bound value: one statement for every patient, planned for the (patient, ...) index.
-_own_rows = CompiledQuery(_own_list, "patient_id", sliced=True)
-_own_count = CompiledCount(_own_list, "patient_id")
-
-
-def compiled_staff_list(user) -> CompiledList | None:
-    """The compiled version of a staff user's unfiltered list, or None for anyone else."""
-    if user.is_portal_admin:
-        return CompiledList(_everyone_rows, _everyone_count, records=True)
-    if user.is_clinician:
-        return CompiledList(_team_rows, _team_count, records=True, clinician_id=user.pk)
-    return None
-
-
-# What a list row does not show, beyond what no list shows (selectors.UNSHOWN_*): of the
-# module only the slug and title are shown; of the patient the name, and the time zone is
-# needed for `is_overdue`.
-_UNSHOWN_MODULE_COLUMNS = (
-    *selectors.UNSHOWN_MODULE_COLUMNS,
-    "topic",
-    "summary",
-    "language",
-    "status",
-    "estimated_minutes",
-    "translation_of",
-    "current_version",
-)
-_UNSHOWN_PATIENT_COLUMNS = tuple(
-    name for name in selectors.UNSHOWN_PERSON_COLUMNS if name != "timezone"
-)
+        related = ["module", "patient"]
+        fields = (*_ROW_FIELDS, "patient__name", "patient__timezone")
+    return assignments.select_related(*related).only(*fields).annotate(**_section_counts())
 
 
 ASSIGNMENT_EXAMPLE = {
@@ -733,23 +563,11 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         if getattr(self, "swagger_fake_view", False):
             return Assignment.objects.none()
         user = self.request.user
-        plain_list = (
-            self.action == "list" and set(self.request.query_params) <= _PLAIN_LIST_PARAMETERS
-        )
         if user.is_patient:
-            if plain_list:
-                return CompiledList(_own_rows, _own_count, patient_id=user.pk)
-            return _own_list(user.pk)
+            return _list_base(patient=user)
         if not user.is_staff_role:
             return Assignment.objects.none()
-        if plain_list:
-            # Nothing will filter or reorder it: the same rows from the compiled statements,
-            # without building the queryset (0.2 ms) only to set it aside. The filter backends
-            # pass it through untouched when there is nothing to filter.
-            compiled = compiled_staff_list(user)
-            if compiled is not None:
-                return compiled
-        return selectors.staff_scope(_list_base(for_patient=False), user=user)
+        return selectors.staff_scope(_list_base(), user=user)
 
     def paginate_queryset(self, queryset):
         rows = super().paginate_queryset(queryset)
@@ -757,10 +575,6 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             for row in rows:
                 row.patient = self.request.user
         return rows
-
-    def list_patient_id(self, row) -> int:
-        # A compiled staff page is records (dicts); any other list, assignments.
-        return row["patient_id"] if isinstance(row, dict) else row.patient_id
 
     def get_object(self) -> Assignment:
         user = self.request.user
@@ -862,7 +676,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             channel="api",
         )
         return Response(
-            {"created": _bulk_rows(result.created), "skipped": _bulk_rows(result.skipped)},
+            BulkResultSerializer(result).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
 
@@ -1012,6 +826,4 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         assignment = self.get_object()
         data = self.validated(CheckAnswersSerializer)
         outcome = services.check_submit(assignment=assignment, answers=data["answers"])
-        return Response(
-            _check_result(outcome.attempt, outcome.answers), status=status.HTTP_201_CREATED
-        )
+        return Response(CheckResultSerializer(outcome).data, status=status.HTTP_201_CREATED)

@@ -63,8 +63,8 @@ class Assignment(models.Model):
             models.Index(fields=["module", "status"]),
             # Staff lists, newest first (the API's default order), read it from the top.
             models.Index(fields=["-assigned_at", "-id"], name="assignment_newest_first"),
-            # Staff lists sorted by due date (?ordering=due_on): 34 ms -> 4-6 ms for a care team
-            # of 2,000 patients, instead of sorting all of its assignments.
+            # Staff lists sorted by due date (?ordering=due_on) read it in order instead of
+            # sorting all of a care team's assignments.
             models.Index(fields=["due_on", "id"], name="assignment_due_on_id"),
         ]
 
@@ -116,27 +116,3 @@ class CheckAttempt(models.Model):
     @property
     def passed(self) -> bool:
         return self.score == self.total
-
-
-class CareTeamTally(models.Model):
-    """Running totals of one clinician's care team, kept by PostgreSQL triggers.
-
-    Three numbers every clinician page or list needs and that otherwise mean counting
-    thousands of rows on each request: the team's patients (My patients' "of N"), their
-    assignments (the API list's `count`), and their questions waiting for an answer (the
-    badge in the navigation). Triggers on assignments, questions, care-team links and
-    people's roles change them in the same transaction as the change itself
-    (migration 0004), so they are never stale. On SQLite there are no triggers and no rows:
-    readers fall back to counting (apps.assignments.tally). `manage.py check_tallies`
-    compares every row with a fresh count and can rebuild them.
-    """
-
-    clinician = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    patients = models.BigIntegerField(default=0)
-    assignments = models.BigIntegerField(default=0)
-    waiting_questions = models.BigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"care team of {self.clinician_id}"

@@ -6,16 +6,14 @@ caller's scope, so nobody learns that it exists. List pages run a constant numbe
 however many patients and assignments there are (see tests/assignments/test_query_counts.py).
 """
 
-import functools
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -38,15 +36,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from apps.accounts.models import CareTeamMembership, User, zone_named
-from apps.accounts.selectors import patient_get_for_user, patient_list_for_user, team_patients
+from apps.accounts.selectors import patient_get_for_user, patient_list_for_user
 from apps.library.models import Module, ModuleVersion
 from apps.library.selectors import module_list_published
 from apps.questions.models import Question
-from portal.compiled import CompiledCount, CompiledList, CompiledQuery
 
 from .grading import MarkedAnswer, mark_answers
 from .models import Assignment, CheckAttempt, SectionProgress
-from .tally import TeamTotal, Totals, team_totals
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -204,14 +200,8 @@ def _visible_to_patients() -> QuerySet[Assignment]:
     )
 
 
-@functools.cache
 def own_assignments_base(*, for_reading: bool) -> QuerySet[Assignment]:
-    """assignment_list_for_patient without the patient, assembled once per process.
-
-    Querysets are immutable and this one is never evaluated: each call filters a copy by
-    patient. Chaining the filters, joins and the subquery anew on every request took longer
-    than running the query (about 1.5 ms of CPU, docs/performance.md).
-    """
+    """assignment_list_for_patient without the patient (the API's list adds its own joins)."""
     assignments = (
         _visible_to_patients()
         .annotate(sections_viewed=sections_viewed())
@@ -220,8 +210,7 @@ def own_assignments_base(*, for_reading: bool) -> QuerySet[Assignment]:
     if not for_reading:
         return assignments
     # Only what the list shows is loaded from the joined rows: the version's text is the whole
-    # module, and the rest of these columns cost time to convert and nothing else (the reading
-    # list's query-count test would notice a deferred column read later, one query per row).
+    # module (the reading list's query-count test would notice a deferred column read later).
     return assignments.select_related("module", "module__current_version", "assigned_by").defer(
         *(f"module__current_version__{name}" for name in UNSHOWN_VERSION_COLUMNS),
         *(f"module__{name}" for name in UNSHOWN_MODULE_COLUMNS),
@@ -235,22 +224,14 @@ def assignment_list_for_patient(*, patient: User) -> QuerySet[Assignment]:
     `sections_viewed` is annotated; the module, its version (snapshot deferred: a list needs
     only its section count) and who assigned each one are loaded, as "My reading" shows them.
     The API's list starts from own_assignments_base(for_reading=False) and joins its own.
-    For the module the patient actually reads, see with_reading_modules. To load the whole
-    list as it is, reading_list_for_patient runs the same query without compiling it again.
+    For the module the patient actually reads, see with_reading_modules.
     """
     return own_assignments_base(for_reading=True).filter(patient=patient)
 
 
-_reading_list = CompiledQuery(
-    lambda patient_id: own_assignments_base(for_reading=True).filter(patient_id=patient_id),
-    "patient_id",
-)
-
-
 def reading_list_for_patient(*, patient: User) -> list[Assignment]:
-    """assignment_list_for_patient, loaded: the query compiled once per process
-    (portal.compiled), for the pages that show the whole list."""
-    assignments = _reading_list.run(patient_id=patient.pk)
+    """assignment_list_for_patient, loaded, each row knowing its patient (no query for it)."""
+    assignments = list(assignment_list_for_patient(patient=patient))
     for assignment in assignments:
         assignment.patient = patient
     return assignments
@@ -278,16 +259,6 @@ def with_reading_modules(assignments: Iterable[Assignment], *, language: str) ->
     return assignments
 
 
-def _own_assignment(patient_id, assignment_id) -> QuerySet[Assignment]:
-    return (
-        _visible_to_patients()
-        .filter(patient_id=patient_id, pk=assignment_id)
-        .select_related("module", "module__current_version")
-    )
-
-
-# Every reading page and reading action looks up one assignment: compiled once per process.
-_own_assignment_query = CompiledQuery(_own_assignment, "patient_id", "assignment_id")
 # Ids are bigint: anything outside that range cannot be an assignment (and must not reach the
 # database, which would refuse it rather than find nothing).
 _ID_RANGE = range(1, 2**63)
@@ -299,32 +270,27 @@ def assignment_get_for_patient(*, patient: User, assignment_id) -> Assignment:
         assignment_id = int(assignment_id)
     except (ValueError, TypeError):
         raise Http404("No such reading.") from None
-    found = (
-        _own_assignment_query.run(patient_id=patient.pk, assignment_id=assignment_id)
-        if (assignment_id in _ID_RANGE)
-        else []
-    )
-    if not found:
+    assignment = None
+    if assignment_id in _ID_RANGE:
+        assignment = (
+            _visible_to_patients()
+            .filter(patient=patient, pk=assignment_id)
+            .select_related("module", "module__current_version")
+            .first()
+        )
+    if assignment is None:
         raise Http404("No such reading.")
-    assignment = found[0]
     assignment.patient = patient
     return assignment
 
 
-_positions = CompiledQuery(
-    lambda assignment_id: (
-        SectionProgress.objects.filter(assignment_id=assignment_id)
+def progress_positions(*, assignment: Assignment) -> set[int]:
+    """Positions of the sections the patient has opened."""
+    return set(
+        SectionProgress.objects.filter(assignment=assignment)
         .order_by()
         .values_list("position", flat=True)
-    ),
-    "assignment_id",
-)
-
-
-def progress_positions(*, assignment: Assignment) -> set[int]:
-    """Positions of the sections the patient has opened (every reading page and reading
-    action asks: compiled once per process, portal.compiled)."""
-    return set(_positions.run(assignment_id=assignment.pk))
+    )
 
 
 def resume_position(*, assignment: Assignment, viewed: set[int]) -> int | None:
@@ -335,23 +301,13 @@ def resume_position(*, assignment: Assignment, viewed: set[int]) -> int | None:
     return None
 
 
-_attempts_newest_first = CompiledQuery(
-    lambda assignment_id, version_id: CheckAttempt.objects.filter(
-        assignment_id=assignment_id, version_id=version_id
-    ).order_by("-submitted_at", "-id"),
-    "assignment_id",
-    "version_id",
-    sliced=True,
-)
-
-
 def latest_attempt(*, assignment: Assignment, version: ModuleVersion) -> CheckAttempt | None:
-    """The patient's most recent check answers for this version (every reading action's
-    answer shows it: compiled once per process, portal.compiled)."""
-    rows = _attempts_newest_first.run(
-        assignment_id=assignment.pk, version_id=version.pk, limit=1, offset=0
+    """The patient's most recent check answers for this version."""
+    return (
+        CheckAttempt.objects.filter(assignment=assignment, version=version)
+        .order_by("-submitted_at", "-id")
+        .first()
     )
-    return rows[0] if rows else None
 
 
 # --- Scoping for staff ------------------------------------------------------------------------
@@ -378,11 +334,9 @@ def staff_scope(assignments: QuerySet[Assignment], *, user: User) -> QuerySet[As
 
 
 def clinician_scope(assignments: QuerySet[Assignment], *, clinician_id) -> QuerySet[Assignment]:
-    """The assignments of a clinician's care team (staff_scope for a clinician; the id may be
-    a portal.compiled placeholder)."""
+    """The assignments of a clinician's care team (staff_scope for a clinician)."""
     # The same patients as patient_list_for_user, as EXISTS on the care-team link plus the
-    # patient's role: for 2,000 patients PostgreSQL answers this shape a little faster than
-    # `patient IN (subquery)` (count and page about 0.5 ms together, measured).
+    # patient's role: PostgreSQL answers this shape a little faster than `patient IN (...)`.
     return assignments.filter(
         Exists(
             CareTeamMembership.objects.filter(
@@ -505,38 +459,6 @@ def _by_name(patients: QuerySet[User]) -> QuerySet[User]:
     )
 
 
-_team_by_name = CompiledQuery(
-    lambda clinician_id: _by_name(team_patients(clinician_id=clinician_id)),
-    "clinician_id",
-    sliced=True,
-    # Planned once per clinician and connection, not on every page (portal.compiled).
-    written_in=("clinician_id",),
-)
-_team_size = TeamTotal(
-    "patients",
-    CompiledCount(lambda clinician_id: team_patients(clinician_id=clinician_id), "clinician_id"),
-)
-
-
-class Known:
-    """A total already read, where a CompiledList expects something to run for it."""
-
-    def __init__(self, value: int):
-        self.value = value
-
-    def run(self, **values) -> int:
-        return self.value
-
-
-def care_team_totals(*, user: User) -> Totals | None:
-    """A clinician's care-team totals (patients, assignments, questions waiting) in one read,
-    for a page that shows more than one of them; None where they are not kept (SQLite) or for
-    anyone but a clinician."""
-    if not user.is_clinician or user.is_portal_admin:
-        return None
-    return team_totals(user.pk)
-
-
 def patient_dashboard_page(
     *,
     user: User,
@@ -545,18 +467,13 @@ def patient_dashboard_page(
     sort: str = "name",
     page_number=None,
     per_page: int = 25,
-    team_size: int | None = None,
 ) -> Page:
     """One page of "My patients", its rows annotated as in patient_dashboard_rows.
 
-    `team_size`: how many patients the clinician's care team has, when the caller has read it
-    already (care_team_totals); otherwise it is read or counted here, if the page needs it.
-
     When neither the order nor a filter depends on the counts (the usual view: by name,
     maybe searched, maybe only patients with a question waiting), the patients of the page
-    are picked first and only they are counted: a clinician with 2,000 patients no longer
-    waits for 2,000 patients' counts to see 25 of them. Otherwise the whole care team is
-    counted and sorted, as the order needs.
+    are picked first and only they are counted, so a page costs the same for a care team of
+    200 or 2,000. Otherwise the whole care team is counted and sorted, as the order needs.
     """
     filters = set(filters)
     if sort in ("recent_activity", "least_activity", "overdue") or filters & {
@@ -567,19 +484,9 @@ def patient_dashboard_page(
         page = Paginator(rows, per_page).get_page(page_number)
         page.object_list = list(page.object_list)
         return page
-    if user.is_clinician and not user.is_portal_admin and not search.strip() and not filters:
-        # The list as it first opens, and its pages: compiled once per process.
-        size = _team_size if team_size is None else Known(team_size)
-        if connection.vendor == "postgresql":
-            # One statement for the page and its rows' counts.
-            page = Paginator(_TeamPages(user.pk, size), per_page).get_page(page_number)
-            page.object_list = list(page.object_list)
-            return page
-        patients = CompiledList(_team_by_name, size, clinician_id=user.pk)
-    else:
-        patients = _by_name(_dashboard_search(patient_list_for_user(user=user), search))
-        if "open_questions" in filters:
-            patients = patients.filter(has_open_questions=True)
+    patients = _by_name(_dashboard_search(patient_list_for_user(user=user), search))
+    if "open_questions" in filters:
+        patients = patients.filter(has_open_questions=True)
     page = Paginator(patients, per_page).get_page(page_number)
     shown = list(page.object_list)
     counts = _counts_of(shown)
@@ -594,213 +501,13 @@ def _counts_of(patients: list[User]) -> dict[int, tuple]:
     """DASHBOARD_COUNTS of these patients, by id, in the order DASHBOARD_COUNTS names them."""
     if not patients:
         return {}
-    if connection.vendor == "postgresql":
-        return _counts_of_in_sql(patients)
     return {
         row[0]: row[1:]
         for row in User.objects.filter(pk__in=[patient.pk for patient in patients])
         .annotate(**_dashboard_counts(timezones={patient.timezone for patient in patients}))
+        .order_by()
         .values_list("pk", *DASHBOARD_COUNTS)
     }
-
-
-def _assignment_column(name: str) -> str:
-    return Assignment._meta.get_field(name).column
-
-
-def _reading_counts_sql(overdue: Iterable[tuple[str, str]]) -> str:
-    """The SELECT list of one patient's counts over their assignments `a` (LEFT JOINed and
-    grouped by patient), in DASHBOARD_COUNTS's order. `overdue` gives the overdue count as
-    (name, condition on the due date) pairs: one count or several parts. Only the model's
-    column names and the status constants are written in; the conditions bring their own
-    placeholders."""
-    assignment_id, status = _assignment_column("id"), _assignment_column("status")
-    open_statuses = ", ".join(f"'{value}'" for value in OPEN)
-
-    def counted(name: str, condition: str) -> str:
-        return f"count(a.{assignment_id}) FILTER (WHERE {condition}) AS {name}"
-
-    return ",\n".join(
-        [
-            counted("assigned", f"a.{status} = '{Status.ASSIGNED}'"),
-            counted("in_progress", f"a.{status} = '{Status.IN_PROGRESS}'"),
-            counted("completed", f"a.{status} = '{Status.COMPLETED}'"),
-            *(
-                counted(
-                    name,
-                    f"a.{status} IN ({open_statuses}) "
-                    f"AND a.{_assignment_column('due_on')} {condition}",
-                )
-                for name, condition in overdue
-            ),
-            counted(
-                "failed_check",
-                f"a.{_assignment_column('check_failed')} AND a.{status} <> '{Status.CANCELLED}'",
-            ),
-            f"max(a.{_assignment_column('last_activity_at')}) AS last_activity",
-        ]
-    )
-
-
-def _counts_sql() -> str:
-    """The statement behind _counts_of_in_sql. Only the model's own table and column names and
-    the status constants are written into it; every value from a request is bound."""
-    user = User._meta
-    user_id = user.pk.column
-    counts = _reading_counts_sql([("overdue", "< coalesce(zone.today, %(default_day)s::date)")])
-    return f"""
-        SELECT u.{user_id}, {counts}
-        FROM {user.db_table} u
-        LEFT JOIN {Assignment._meta.db_table} a ON a.{_assignment_column("patient")} = u.{user_id}
-        LEFT JOIN unnest(%(zones)s::text[], %(days)s::date[]) AS zone(name, today)
-            ON zone.name = u.{user.get_field("timezone").column}
-        WHERE u.{user_id} = ANY(%(ids)s::bigint[])
-        GROUP BY u.{user_id}
-    """  # noqa: S608 - model names and status constants only; values are bound
-
-
-def _counts_of_in_sql(patients: list[User]) -> dict[int, tuple]:
-    """The same counts as _dashboard_counts, in one statement whose text never changes: no
-    queryset to build and compile on every page (about 1.5 ms of CPU), and PostgreSQL keeps
-    the statement prepared. Today's date in each zone is worked out in Python, as
-    local_today_expression does, and passed as two arrays; a zone not among them (none is)
-    would fall back to the default zone's day."""
-    now = timezone.now()
-    zones = sorted({patient.timezone for patient in patients})
-    days = [timezone.localdate(now, timezone=zone_named(name)) for name in zones]
-    default_day = timezone.localdate(now, timezone=ZoneInfo(settings.DEFAULT_PATIENT_TIME_ZONE))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _COUNTS_SQL(),
-            {
-                "ids": [patient.pk for patient in patients],
-                "zones": zones,
-                "days": days,
-                "default_day": default_day,
-            },
-        )
-        return {row[0]: row[1:] for row in cursor.fetchall()}
-
-
-_COUNTS_SQL = functools.cache(_counts_sql)
-
-
-# A page of a care team by name, the part of _TEAM_PAGE_SQL that picks the patients.
-_team_names = CompiledQuery(
-    lambda clinician_id: (
-        team_patients(clinician_id=clinician_id)
-        .only("id", "email", "name", "timezone")
-        .order_by("name", "id")
-    ),
-    "clinician_id",
-    sliced=True,
-    written_in=("clinician_id",),
-)
-_TEAM_PAGE_FIELDS = ["id", "email", "name", "timezone"]
-
-
-def _team_page_sql() -> tuple[str, str]:
-    """The statement behind _TeamPages, before and after the page's own SELECT: the page's
-    patients, whether a question of theirs waits, and the counts of DASHBOARD_COUNTS.
-
-    The question is looked up for each of the page's patients, after the page is picked, in a
-    LATERAL subquery: as an EXISTS in the SELECT, PostgreSQL hashed every open question of
-    every patient first (a third of a millisecond a page), even for 25 patients. Overdue is counted in
-    three parts around today's date in UTC, as the patient's own today is always the day
-    before, the day itself or the day after: _TeamPages adds the parts that are before the
-    patient's today.
-    """
-    q = {
-        name: Question._meta.get_field(name).column
-        for name in ("patient", "status", "withdrawn_at")
-    }
-    counts = _reading_counts_sql(
-        [
-            ("before_yesterday", "< %s::date - 1"),
-            ("yesterday", "= %s::date - 1"),
-            ("today", "= %s::date"),
-        ]
-    )
-    head = f"""
-        SELECT c.id, c.email, c.name, c.timezone, w.found IS NOT NULL,
-            c.assigned, c.in_progress, c.completed, c.before_yesterday, c.yesterday, c.today,
-            c.failed_check, c.last_activity
-        FROM (
-            SELECT p.id, p.email, p.name, p.timezone, {counts}
-            FROM ("""  # noqa: S608 - model names and status constants only; values are bound
-    tail = f""") AS p
-            LEFT JOIN {Assignment._meta.db_table} a ON a.{_assignment_column("patient")} = p.id
-            GROUP BY p.id, p.email, p.name, p.timezone
-        ) AS c
-        LEFT JOIN LATERAL (
-            SELECT true AS found FROM {Question._meta.db_table} q
-            WHERE q.{q["patient"]} = c.id AND q.{q["status"]} = '{Question.Status.OPEN}'
-            AND q.{q["withdrawn_at"]} IS NULL
-            LIMIT 1
-        ) AS w ON true
-        ORDER BY c.name, c.id
-    """  # noqa: S608 - model names and status constants only
-    return head, tail
-
-
-_TEAM_PAGE_SQL = functools.cache(_team_page_sql)
-
-
-class _TeamPages:
-    """A clinician's whole care team by name, for a Paginator (PostgreSQL): its size from
-    `size` (the kept total), and each page, with the rows' DASHBOARD_COUNTS and
-    has_open_questions, from one statement (_team_page_sql)."""
-
-    def __init__(self, clinician_id: int, size):
-        self.clinician_id = clinician_id
-        self.size = size
-
-    def count(self) -> int:
-        return self.size.run(clinician_id=self.clinician_id)
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, item: slice) -> list[User]:
-        start = item.start or 0
-        if item.stop is None or item.stop <= start:
-            return []
-        page, params = _team_names.statement(
-            clinician_id=self.clinician_id, limit=item.stop - start, offset=start
-        )
-        head, tail = _TEAM_PAGE_SQL()
-        now = timezone.now()
-        utc_day = now.astimezone(UTC).date()
-        with connection.cursor() as cursor:
-            cursor.execute(f"{head}{page}{tail}", [utc_day, utc_day, utc_day, *params])
-            rows = cursor.fetchall()
-        days: dict[str, int] = {}
-        patients = []
-        for row in rows:
-            patient = User.from_db(connection.alias, _TEAM_PAGE_FIELDS, row[:4])
-            zone = row[3]
-            shift = days.get(zone)
-            if shift is None:
-                shift = days[zone] = (
-                    timezone.localdate(now, timezone=zone_named(zone)) - utc_day
-                ).days
-            (
-                patient.has_open_questions,
-                patient.assigned_count,
-                patient.in_progress_count,
-                patient.completed_count,
-                before_yesterday,
-                yesterday,
-                today,
-                patient.failed_check_count,
-                patient.last_activity,
-            ) = row[4:]
-            # Due before the patient's own today (shift: -1, 0 or 1 day from UTC's).
-            patient.overdue_count = (
-                before_yesterday + (yesterday if shift >= 0 else 0) + (today if shift >= 1 else 0)
-            )
-            patients.append(patient)
-        return patients
 
 
 # --- The patient page -------------------------------------------------------------------------

@@ -4,27 +4,21 @@ Views stay thin: check the role, call one selector or service, render. Every loo
 through a scoped selector, so another patient's reading or another team's patient is a 404.
 """
 
-import functools
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.dispatch import receiver
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.autoreload import file_changed
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import clinician_required, patient_required
 from apps.audit.services import audit_log
 from apps.questions import selectors as question_selectors
 from apps.reminders import selectors as reminder_selectors
-from portal import reversing
 
 from . import display, exports, selectors, services
 from .charts import completion_chart
@@ -77,10 +71,7 @@ def my_reading(request):
     groups = [
         {
             "heading": heading,
-            "count": len(members),
-            "items_html": display.reading_items_html(
-                display.reading_item(a, today=today, zone=zone) for a in members
-            ),
+            "items": [display.reading_item(a, today=today, zone=zone) for a in members],
         }
         for heading, members in (
             (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),
@@ -137,8 +128,9 @@ def reading_section(request, assignment_id, position):
             **section,
             "viewed": section["position"] in viewed,
             "current": i == index,
-            "url": reversing.with_ids(
-                "assignments:reading_section", assignment.pk, section["position"]
+            "url": reverse(
+                "assignments:reading_section",
+                kwargs={"assignment_id": assignment.pk, "position": section["position"]},
             ),
         }
         for i, section in enumerate(sections)
@@ -155,10 +147,6 @@ def reading_section(request, assignment_id, position):
         "next": contents[index + 1] if index + 1 < len(contents) else None,
         "viewed_count": sum(1 for s in sections if s["position"] in viewed),
         "has_checks": bool(version.checks),
-        # Worked out from pieces kept per process rather than by {% url %} (portal.reversing).
-        "check_url": reversing.with_ids("assignments:reading_check", assignment.pk),
-        "all_url": reversing.with_ids("assignments:reading_all", assignment.pk),
-        "print_url": reversing.with_ids("assignments:reading_print", assignment.pk),
     }
     template = (
         "assignments/_reading_panel.html"
@@ -291,27 +279,6 @@ def reading_complete(request, assignment_id):
 # --- Clinician --------------------------------------------------------------------------------
 
 
-@functools.cache
-def _blank_patient_filter(language: str) -> str:
-    """My patients' search and filter form with nothing chosen, in one language.
-
-    It is the same HTML for every clinician, and it is the form on nearly every view of the
-    page, so it is rendered once per language and process instead of on every request (1.5 ms
-    of CPU). `language` is the active language, which the rendering uses.
-    """
-    return render_to_string(
-        "assignments/_patient_filter.html", {"form": DashboardForm(), "filtered": False}
-    )
-
-
-@receiver(file_changed)
-def _forget_blank_patient_filter(sender, file_path, **kwargs):
-    # runserver keeps its process when a template changes (Django only empties the template
-    # caches): empty this one too, so an edited form shows without a restart.
-    if file_path.suffix == ".html":
-        _blank_patient_filter.cache_clear()
-
-
 def _dashboard_rows(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
@@ -325,8 +292,6 @@ def _dashboard_rows(request):
 def my_patients(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
-    # The team's size (for "of N") and its questions waiting (the menu's badge) in one read.
-    totals = selectors.care_team_totals(user=request.user)
     page = selectors.patient_dashboard_page(
         user=request.user,
         search=search,
@@ -334,7 +299,6 @@ def my_patients(request):
         sort=sort,
         page_number=request.GET.get("page"),
         per_page=PATIENTS_PER_PAGE,
-        team_size=None if totals is None else totals.patients,
     )
     patients = page.object_list
     services.audit_patients_seen(
@@ -345,24 +309,15 @@ def my_patients(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
-    zone = request.user.tzinfo
-    extra = {} if totals is None else {"open_questions_count": totals.waiting_questions}
     return render(
         request,
         "assignments/my_patients.html",
         {
-            **extra,
             "form": form,
             "page": page,
             "patients": patients,
-            "rows_html": display.patient_rows_html(display.patient_rows(patients, zone=zone)),
             "query": query.urlencode(),
             "filtered": bool(search or show),
-            "blank_filter_html": (
-                None
-                if any(name in request.GET for name in form.fields)
-                else _blank_patient_filter(get_language())
-            ),
         },
     )
 

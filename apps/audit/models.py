@@ -17,20 +17,12 @@ class AuditEvent(models.Model):
 
     # No single-column indexes on the two people: the (person, -at) indexes below serve every
     # lookup by person, and each index is one more write for every row of every list viewed.
-    # No foreign-key constraints in the database either (db_constraint=False). The ids come
-    # from rows the request has just read, and Django still refuses to delete a person with
-    # audit rows (PROTECT is Django's check, not the database's). A constraint made
-    # PostgreSQL look up and lock both people's rows for every row written: for a list of 25
-    # patients, 50 lookups and locks on the people table, 0.15 ms of its CPU a page
-    # (docs/performance.md), and two clinicians viewing the same patients waited on each
-    # other's locks.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     action = models.CharField(max_length=64)
     subject_patient = models.ForeignKey(
@@ -39,7 +31,6 @@ class AuditEvent(models.Model):
         null=True,
         related_name="+",
         db_index=False,
-        db_constraint=False,
     )
     object_type = models.CharField(max_length=64, blank=True)
     object_id = models.CharField(max_length=64, blank=True)

@@ -8,14 +8,12 @@ Withdrawn questions never appear in a care team's lists, inbox or counts, but an
 who opens one by its link still sees it, marked as withdrawn.
 """
 
-from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
 from django.http import Http404
 
-from apps.accounts.models import User
+from apps.accounts.models import CareTeamMembership, User
 from apps.accounts.selectors import patient_list_for_user
-from apps.assignments.tally import TeamTotal
 from apps.library.models import Module
-from portal.compiled import CompiledCount, CompiledQuery
 
 from .models import Question, QuestionEvent, Reply
 
@@ -114,26 +112,26 @@ def inbox_module_choices(*, user: User) -> list[tuple[int, str]]:
 
 
 def _team_questions(clinician_id) -> QuerySet[Question]:
-    # CareTeamMembership is unique per (clinician, patient): the join adds no duplicates.
-    return Question.objects.filter(patient__care_team_links__clinician_id=clinician_id)
+    # EXISTS on the care-team link rather than a join: counting the questions waiting (the
+    # menu's badge) then starts from those questions, not from every patient of the team.
+    return Question.objects.filter(
+        Exists(
+            CareTeamMembership.objects.filter(
+                clinician_id=clinician_id, patient=OuterRef("patient_id")
+            )
+        )
+    )
 
 
 def _waiting(questions: QuerySet[Question]) -> QuerySet[Question]:
     return questions.filter(status=Question.Status.OPEN, withdrawn_at__isnull=True)
 
 
-# Every page a clinician opens shows this count: kept by PostgreSQL's triggers
-# (CareTeamTally), else counted with SQL compiled once per process.
-_waiting_for_team = TeamTotal(
-    "waiting_questions",
-    CompiledCount(lambda clinician_id: _waiting(_team_questions(clinician_id)), "clinician_id"),
-)
-
-
 def open_question_count_for_clinician(*, user: User) -> int:
-    """How many questions wait for an answer from this clinician's care team (the nav badge)."""
-    if user.is_clinician and not user.is_portal_admin:
-        return _waiting_for_team.run(clinician_id=user.pk)
+    """How many questions wait for an answer from this clinician's care team (the nav badge).
+
+    Counted on each page that shows it: the care-team link and the (patient, status) index
+    keep it to the team's open questions however large the clinic is."""
     return _waiting(_questions_in_scope(user=user)).count()
 
 
@@ -154,13 +152,6 @@ def question_list_answered_for_patient(*, patient: User) -> QuerySet[Question]:
     )
 
 
-_answered_banner = CompiledQuery(
-    lambda patient_id: question_list_answered_for_patient(patient=patient_id)[:10],
-    "patient_id",
-)
-
-
 def answered_banner_for_patient(*, patient: User) -> list[Question]:
-    """The ten newest of question_list_answered_for_patient, for the banner on "My reading"
-    (every visit shows it): the query is compiled once per process (portal.compiled)."""
-    return _answered_banner.run(patient_id=patient.pk)
+    """The ten newest of question_list_answered_for_patient, for the banner on "My reading"."""
+    return list(question_list_answered_for_patient(patient=patient)[:10])

@@ -18,10 +18,6 @@ from .models import User
 
 class PortalSessionTokenStrategy(SessionTokenStrategy):
     def lookup_session(self, session_token: str):
-        if not security.looks_like_session_key(session_token):
-            # MalformedSessionKeyMiddleware replaces such a header, but a middleware that
-            # read the headers before it would leave the original in request.headers.
-            return None
         session = super().lookup_session(session_token)
         user_id = session.get(SESSION_KEY) if session is not None else None
         if user_id is None:

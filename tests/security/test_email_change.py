@@ -70,7 +70,7 @@ def test_following_the_link_changes_the_address_and_the_old_one_is_told_twice(
 ):
     old = patient.email
     client = _web_client_after_password(patient)
-    # Account emails leave after the commit, through the worker (issue 18, item 10).
+    # Account emails leave after the commit (through the worker).
     with django_capture_on_commit_callbacks(execute=True):
         client.post(EMAIL_PAGE, {"action_add": "", "email": NEW})
     to_new = [m for m in mail.outbox if m.to == [NEW]]

@@ -67,9 +67,12 @@ def test_the_lockout_shows_the_way_to_reset_the_password(patient):
     assert "lockout-reset-link" not in wrong
 
 
-def test_resetting_the_password_lets_the_locked_out_address_in_again(patient):
+def test_resetting_the_password_lets_the_locked_out_address_in_again(
+    patient, django_capture_on_commit_callbacks
+):
     client = _fail_from("203.0.113.66", patient.email, 6)
-    client.post(reverse("account_reset_password"), {"email": patient.email})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": patient.email})
     link = next(
         line for line in mail.outbox[-1].body.splitlines() if "/password/reset/key/" in line
     )

@@ -106,8 +106,8 @@ def test_the_login_limit_still_applies_per_process(redis_down, patient, settings
     client = Client()
     wrong = {"login": patient.email, "password": "not-the-password"}
     pages = [client.post("/accounts/login/", wrong).content.decode() for _ in range(3)]
-    assert "Too many failed login attempts" not in pages[1]
-    assert "Too many failed login attempts" in pages[2]
+    assert "Too many failed attempts to log in" not in pages[1]
+    assert "Too many failed attempts to log in" in pages[2]
 
 
 def test_redis_is_tried_again_after_a_pause(redis_down, caplog):

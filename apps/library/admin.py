@@ -9,7 +9,7 @@ import json
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,14 +17,18 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import services
-from .forms import CheckQuestionAdminForm, LibraryActionForm, ModuleAdminForm
-from .models import CheckQuestion, Module, ModuleVersion, Section
+from . import diffing, selectors, services
+from .forms import (
+    CheckQuestionAdminForm,
+    LibraryActionForm,
+    ModuleAdminForm,
+    ReviewDecisionForm,
+    ReviewRequestForm,
+)
+from .models import CheckQuestion, Module, ModuleReview, ModuleVersion, Section
 
 # Patients should manage at this grade or below (most health literacy guidance says 6-8).
 GRADE_WARNING_ABOVE = 8
-# Changing these does not change what patients read, so it does not start a new draft.
-WORKFLOW_FIELDS = {"reviewed_by"}
 # Positions are moved this far out of the way while a reorder is saved (see save_formset).
 POSITION_SHIFT = 10000
 
@@ -60,6 +64,82 @@ class CheckQuestionInline(admin.StackedInline):
     ordering = ["position"]
     verbose_name = _("comprehension check")
     verbose_name_plural = _("comprehension checks")
+
+
+class ReviewDueFilter(admin.SimpleListFilter):
+    title = _("review due")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue for review")),
+            ("due", _("Due within a month or overdue")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.filter(pk__in=selectors.module_list_overdue_for_review())
+        if self.value() == "due":
+            return queryset.filter(pk__in=selectors.module_list_due_for_review())
+        return queryset
+
+
+class WaitingForMeFilter(admin.SimpleListFilter):
+    title = _("my reviews")
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Waiting for my review"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(
+                pk__in=selectors.module_list_waiting_for_reviewer(user=request.user)
+            )
+        return queryset
+
+
+class ModuleReviewInline(admin.TabularInline):
+    """The review history: who wrote, who reviewed, what they said, which version it led to."""
+
+    model = ModuleReview
+    extra = 0
+    fields = [
+        "requested_at",
+        "requested_by",
+        "written_by",
+        "note",
+        "reviewer",
+        "decision",
+        "decided_at",
+        "comment",
+        "version",
+    ]
+    readonly_fields = fields
+    verbose_name = _("review")
+    verbose_name_plural = _("reviews (read-only)")
+    can_delete = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("requested_by", "reviewer", "version")
+            .prefetch_related("writers")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Written by"))
+    def written_by(self, obj):
+        return ", ".join(user.get_full_name() or user.email for user in obj.writers.all()) or "—"
 
 
 class ModuleVersionInline(admin.TabularInline):
@@ -103,14 +183,25 @@ class ModuleAdmin(admin.ModelAdmin):
         "grade",
         "version_number",
         "unpublished_changes",
+        "next_review_on",
+        "preview_link",
     ]
     list_select_related = ["current_version"]
-    list_filter = ["status", "topic", "language", "has_unpublished_changes"]
+    list_filter = [
+        WaitingForMeFilter,
+        ReviewDueFilter,
+        "status",
+        "topic",
+        "language",
+        "has_unpublished_changes",
+    ]
     search_fields = ["title", "slug", "summary"]
     ordering = ["title"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = [
         "status",
+        "reviewed_by",
+        "next_review_on",
         "version_number",
         "has_unpublished_changes",
         "grade",
@@ -124,7 +215,10 @@ class ModuleAdmin(admin.ModelAdmin):
             None,
             {"fields": ["title", "slug", "topic", "language", "summary", "estimated_minutes"]},
         ),
-        (_("Sources and review"), {"fields": ["sources", "last_reviewed", "reviewed_by"]}),
+        (
+            _("Sources and review"),
+            {"fields": ["sources", "last_reviewed", "reviewed_by", "next_review_on"]},
+        ),
         (_("Translation"), {"fields": ["translation_of"], "classes": ["collapse"]}),
         (
             _("Status"),
@@ -142,7 +236,7 @@ class ModuleAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    inlines = [SectionInline, CheckQuestionInline, ModuleVersionInline]
+    inlines = [SectionInline, CheckQuestionInline, ModuleReviewInline, ModuleVersionInline]
     actions = ["send_to_review", "publish", "retire"]
 
     # Columns -----------------------------------------------------------------------------
@@ -161,6 +255,16 @@ class ModuleAdmin(admin.ModelAdmin):
     def unpublished_changes(self, obj):
         return obj.has_unpublished_changes
 
+    @admin.display(description=_("Preview"))
+    def preview_link(self, obj):
+        url = reverse("admin:library_module_preview", args=[obj.pk])
+        return format_html(
+            '<a href="{}">{}<span class="visually-hidden"> {}</span></a>',
+            url,
+            gettext("Preview"),
+            obj.title,
+        )
+
     # Saving ------------------------------------------------------------------------------
 
     def has_delete_permission(self, request, obj=None):
@@ -173,6 +277,8 @@ class ModuleAdmin(admin.ModelAdmin):
         if not change:
             obj.last_edited_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:
+            obj.draft_editors.add(request.user)
 
     def save_formset(self, request, form, formset, change):
         if formset.model not in (Section, CheckQuestion):
@@ -198,7 +304,7 @@ class ModuleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         module = form.instance
-        content_changed = bool(set(form.changed_data) - WORKFLOW_FIELDS) or any(
+        content_changed = bool(form.changed_data) or any(
             formset.has_changed()
             for formset in formsets
             if formset.model in (Section, CheckQuestion)
@@ -241,15 +347,17 @@ class ModuleAdmin(admin.ModelAdmin):
                 request.POST.get("reviewer") or None
             )
         except ValidationError:
+            reviewer = None
+        if reviewer is None:
             self.message_user(
-                request, gettext("Choose a reviewer from the list of clinicians."), messages.ERROR
+                request, gettext("Choose a reviewer from the list of reviewers."), messages.ERROR
             )
             return
         self._run(
             request,
             queryset,
-            lambda module: services.module_submit_for_review(
-                module=module, reviewer=reviewer, user=request.user
+            lambda module: services.review_request(
+                module=module, reviewer=reviewer, requested_by=request.user
             ),
             lambda done: (
                 ngettext(
@@ -259,10 +367,7 @@ class ModuleAdmin(admin.ModelAdmin):
             ),
         )
 
-    @admin.action(
-        description=_("Publish (four eyes: not by its reviewer or last editor)"),
-        permissions=["change"],
-    )
+    @admin.action(description=_("Publish (approved modules only)"), permissions=["change"])
     def publish(self, request, queryset):
         self._run(
             request,
@@ -293,14 +398,171 @@ class ModuleAdmin(admin.ModelAdmin):
     # Preview -----------------------------------------------------------------------------
 
     def get_urls(self):
+        def view(function, name):
+            return path(
+                f"<path:object_id>/{name}/",
+                self.admin_site.admin_view(function),
+                name=f"library_module_{name}",
+            )
+
         return [
-            path(
-                "<path:object_id>/preview/",
-                self.admin_site.admin_view(self.preview_view),
-                name="library_module_preview",
-            ),
+            view(self.preview_view, "preview"),
+            view(self.send_for_review_view, "send_for_review"),
+            view(self.review_view, "review"),
+            view(self.publish_view, "publish"),
             *super().get_urls(),
         ]
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        if object_id:
+            module = self.get_object(request, object_id)
+            if module is not None:
+                extra_context["review_tools"] = self._review_tools(request, module)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _review_tools(self, request, module: Module) -> dict:
+        """Which review steps this user may take on this module now."""
+        user = request.user
+        may_edit = self.has_change_permission(request, module)
+        is_reviewer = module.reviewed_by_id == user.pk
+        return {
+            "send": may_edit
+            and module.status in (Module.Status.DRAFT, Module.Status.PUBLISHED)
+            and module.has_unpublished_changes,
+            "review": module.status == Module.Status.IN_REVIEW and is_reviewer,
+            "compare": True,
+            "publish": module.status == Module.Status.APPROVED and (may_edit or is_reviewer),
+        }
+
+    def _module_or_404(self, request, object_id) -> Module:
+        module = get_object_or_404(
+            Module.objects.select_related("current_version", "reviewed_by"), pk=object_id
+        )
+        if not self.has_view_permission(request, module):
+            raise PermissionDenied
+        return module
+
+    def _change_url(self, module: Module) -> str:
+        return reverse("admin:library_module_change", args=[module.pk])
+
+    def _render(self, request, template: str, module: Module, context: dict):
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "module": module,
+                "original": module,
+                "change_url": self._change_url(module),
+                **context,
+            },
+        )
+
+    def send_for_review_view(self, request, object_id):
+        """The editor names a reviewer (and may leave a note); the reviewer is emailed."""
+        module = self._module_or_404(request, object_id)
+        if not self.has_change_permission(request, module):
+            raise PermissionDenied
+        writers = services.draft_writers(module=module) | {request.user.pk}
+        form = ReviewRequestForm(request.POST or None, writers=writers)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.review_request(
+                    module=module,
+                    reviewer=form.cleaned_data["reviewer"],
+                    requested_by=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("“%(title)s” was sent to %(name)s for review. They get an email.")
+                    % {
+                        "title": module.title,
+                        "name": module.reviewed_by.get_full_name() or module.reviewed_by.email,
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(self._change_url(module))
+        return self._render(
+            request,
+            "admin/library/module/send_for_review.html",
+            module,
+            {"title": gettext("Send for review"), "form": form},
+        )
+
+    def review_view(self, request, object_id):
+        """What changed against the published version, and (for the named reviewer, while
+        the module waits for them) the approve / ask-for-changes form."""
+        module = self._module_or_404(request, object_id)
+        published = module.current_version.snapshot if module.current_version_id else None
+        diff = diffing.snapshot_diff(published, services.build_snapshot(module=module))
+        may_decide = self._review_tools(request, module)["review"]
+        form = ReviewDecisionForm(request.POST or None) if may_decide else None
+        if request.method == "POST":
+            if form is None:
+                raise PermissionDenied
+            if form.is_valid():
+                comment = form.cleaned_data["comment"]
+                try:
+                    if form.cleaned_data["decision"] == ReviewDecisionForm.APPROVE:
+                        services.module_approve(
+                            module=module, reviewer=request.user, comment=comment
+                        )
+                        done = gettext("You approved “%(title)s”. It can be published now.")
+                    else:
+                        services.module_request_changes(
+                            module=module, reviewer=request.user, comment=comment
+                        )
+                        done = gettext("You asked for changes to “%(title)s”.")
+                except ValidationError as error:
+                    form.add_error(None, error)
+                else:
+                    self.message_user(request, done % {"title": module.title}, messages.SUCCESS)
+                    return HttpResponseRedirect(self._change_url(module))
+        return self._render(
+            request,
+            "admin/library/module/review.html",
+            module,
+            {
+                "title": gettext("Review “%(title)s”") % {"title": module.title},
+                "diff": diff,
+                "form": form,
+                "pending": module.reviews.filter(decision=ModuleReview.Decision.PENDING)
+                .select_related("requested_by")
+                .first(),
+                "preview_url": reverse("admin:library_module_preview", args=[module.pk]),
+            },
+        )
+
+    def publish_view(self, request, object_id):
+        """Publish an approved module: its reviewer or an editor, by POST only."""
+        module = self._module_or_404(request, object_id)
+        if not self._review_tools(request, module)["publish"]:
+            raise PermissionDenied
+        if request.method != "POST":
+            return self._render(
+                request,
+                "admin/library/module/publish_confirm.html",
+                module,
+                {"title": gettext("Publish “%(title)s”") % {"title": module.title}},
+            )
+        try:
+            version = services.module_publish(module=module, publisher=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                gettext("“%(title)s” version %(number)s is published. Patients read it now.")
+                % {"title": module.title, "number": version.number},
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(self._change_url(module))
 
     def preview_view(self, request, object_id):
         """The module exactly as a patient will read it: the draft, or ?version=N."""

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.accounts.models import User
 
+from . import selectors
 from .models import CheckQuestion, Module
 
 
@@ -89,10 +90,6 @@ class SourcesField(LinesField):
         return sources
 
 
-def active_clinicians():
-    return User.objects.filter(role=User.Role.CLINICIAN, is_active=True).order_by("name")
-
-
 class ModuleAdminForm(forms.ModelForm):
     sources = SourcesField(
         required=False,
@@ -115,20 +112,16 @@ class ModuleAdminForm(forms.ModelForm):
             "sources",
             "last_reviewed",
             "translation_of",
-            "reviewed_by",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reviewed_by"].queryset = active_clinicians()
-        self.fields["reviewed_by"].label = _("Reviewer")
-        self.fields["reviewed_by"].help_text = _(
-            "The clinician who checks this draft before it is published."
-        )
-        others = Module.objects.order_by("title")
-        if self.instance.pk:
-            others = others.exclude(pk=self.instance.pk)
-        self.fields["translation_of"].queryset = others
+        # A view-only user's form has no editable fields at all.
+        if "translation_of" in self.fields:
+            others = Module.objects.order_by("title")
+            if self.instance.pk:
+                others = others.exclude(pk=self.instance.pk)
+            self.fields["translation_of"].queryset = others
 
 
 class CheckQuestionAdminForm(forms.ModelForm):
@@ -164,8 +157,49 @@ class LibraryActionForm(ActionForm):
     """The admin's action bar, with the reviewer used by “Send to review”."""
 
     reviewer = forms.ModelChoiceField(
-        queryset=active_clinicians(),
+        queryset=selectors.reviewer_list(),
         required=False,
         label=_("Reviewer (for “Send to review”):"),
-        empty_label=_("the module's chosen reviewer"),
+        empty_label=_("choose a reviewer"),
+    )
+
+
+class ReviewRequestForm(forms.Form):
+    """An editor sends the draft to a named reviewer."""
+
+    reviewer = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label=_("Reviewer"),
+        help_text=_("A clinician with the reviewer permission who did not write this draft."),
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        label=_("Note for the reviewer (optional)"),
+        help_text=_("What changed and why. Kept with the review."),
+    )
+
+    def __init__(self, *args, writers: set[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = selectors.reviewer_list(exclude=writers)
+
+
+class ReviewDecisionForm(forms.Form):
+    """The reviewer approves the draft or asks for changes, with a comment."""
+
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+
+    decision = forms.ChoiceField(
+        choices=[(APPROVE, _("Approve")), (REQUEST_CHANGES, _("Ask for changes"))],
+        widget=forms.RadioSelect,
+        label=_("Your decision"),
+    )
+    comment = forms.CharField(
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
+        label=_("Comment"),
+        help_text=_("Needed when you ask for changes. Kept with the version."),
     )

@@ -30,6 +30,7 @@ class Module(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         IN_REVIEW = "in_review", _("In review")
+        APPROVED = "approved", _("Approved, waiting to be published")
         PUBLISHED = "published", _("Published")
         RETIRED = "retired", _("Retired")
 
@@ -70,6 +71,18 @@ class Module(models.Model):
         related_name="+",
         help_text=_("The clinician who reviewed the current draft."),
     )
+    draft_editors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text=_("Everyone who changed the draft since it was last published."),
+    )
+    next_review_on = models.DateField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_("When the published text is due for its next clinical review."),
+    )
     source_hash = models.CharField(max_length=64, blank=True, help_text=_("Set by load_library."))
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -79,6 +92,7 @@ class Module(models.Model):
     class Meta:
         ordering = ["title"]
         indexes = [models.Index(fields=["status", "language"])]
+        permissions = [("review_module", _("Can review and approve modules"))]
 
     def __str__(self) -> str:
         return self.title
@@ -227,10 +241,6 @@ class ModuleVersion(models.Model):
         ordering = ["module", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["module", "number"], name="version_unique_number"),
-            models.CheckConstraint(
-                condition=~Q(published_by=models.F("reviewed_by")),
-                name="version_four_eyes",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -251,3 +261,57 @@ class ModuleVersion(models.Model):
     @property
     def checks(self) -> list[dict]:
         return self.snapshot.get("checks", [])
+
+
+class ModuleReview(models.Model):
+    """One round of review: an editor asks a named reviewer to check the draft, and the
+    reviewer approves it or asks for changes. Kept with the version it led to, so the
+    history shows who wrote, who reviewed, who published and what was said."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Waiting for the reviewer")
+        APPROVED = "approved", _("Approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes asked for")
+        WITHDRAWN = "withdrawn", _("Withdrawn (the draft changed)")
+
+    module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="reviews")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(max_length=2000, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decision = models.CharField(
+        max_length=20, choices=Decision.choices, default=Decision.PENDING, db_index=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(max_length=4000, blank=True)
+    writers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text=_("Who changed the draft that was reviewed."),
+    )
+    version = models.ForeignKey(
+        ModuleVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reviews",
+        help_text=_("The version this review led to, once published."),
+    )
+
+    class Meta:
+        ordering = ["module", "-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["module"],
+                condition=Q(decision="pending"),
+                name="review_one_pending_per_module",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module} — {self.get_decision_display()}"

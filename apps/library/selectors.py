@@ -4,8 +4,12 @@
 see only the published modules their care team assigned to them; staff see every one.
 """
 
-from django.db.models import Exists, OuterRef, QuerySet
+import datetime
+
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.assignments.models import Assignment
@@ -40,3 +44,55 @@ def module_get_for_user(*, user: User, slug: str) -> Module:
         return module_list_for_user(user=user).get(slug=slug)
     except Module.DoesNotExist:
         raise Http404("No such module.") from None
+
+
+# The admin's review work ------------------------------------------------------------------
+
+# A module is "due for review" this many days before its next-review date.
+REVIEW_DUE_WINDOW = datetime.timedelta(days=30)
+
+
+def reviewer_list(*, exclude: set[int] = frozenset()) -> QuerySet[User]:
+    """Active clinicians who hold the review permission (directly or through a group)."""
+    permission = Permission.objects.filter(
+        content_type__app_label="library", codename="review_module"
+    )
+    return (
+        User.objects.filter(is_active=True, role=User.Role.CLINICIAN)
+        .filter(Q(groups__permissions__in=permission) | Q(user_permissions__in=permission))
+        .exclude(pk__in=exclude)
+        .distinct()
+        .order_by("name", "email")
+    )
+
+
+def editor_list() -> QuerySet[User]:
+    """Active staff who may change modules: they hear about modules due for review."""
+    permission = Permission.objects.filter(
+        content_type__app_label="library", codename="change_module"
+    )
+    return (
+        User.objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=permission)
+            | Q(user_permissions__in=permission)
+        )
+        .distinct()
+        .order_by("email")
+    )
+
+
+def module_list_waiting_for_reviewer(*, user: User) -> QuerySet[Module]:
+    return Module.objects.filter(status=Module.Status.IN_REVIEW, reviewed_by=user)
+
+
+def module_list_due_for_review(*, today: datetime.date | None = None) -> QuerySet[Module]:
+    """Published modules whose next review date is within the window or already passed."""
+    today = today or timezone.localdate()
+    return Module.objects.published().filter(next_review_on__lte=today + REVIEW_DUE_WINDOW)
+
+
+def module_list_overdue_for_review(*, today: datetime.date | None = None) -> QuerySet[Module]:
+    today = today or timezone.localdate()
+    return Module.objects.published().filter(next_review_on__lt=today)

@@ -314,6 +314,9 @@ CARE_TEAM_PHONE = env.str("CARE_TEAM_PHONE", default="555-0100")
 # The local emergency number (999 in the UK, 112 in much of Europe), used by the reading modules.
 EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="911")
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
+# Library review: how many different people must take part in a change before patients
+# read it (the writers of the draft plus its approver and publisher; at least 2).
+LIBRARY_REVIEW_DISTINCT_PEOPLE = max(2, env.int("LIBRARY_REVIEW_DISTINCT_PEOPLE", default=2))
 # Invitations (and resends) one clinician may send: (count, seconds).
 INVITATION_RATE_LIMIT = (env.int("INVITATION_RATE_LIMIT_PER_HOUR", default=20), 3600)
 # Development only: lets the demo staff accounts skip MFA enrolment.

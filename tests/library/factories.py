@@ -151,3 +151,22 @@ def module_in_review(*, reviewer=None, last_edited_by=None, **fields) -> Module:
     module.status = Module.Status.IN_REVIEW
     module.save()
     return module
+
+
+def module_approved(*, reviewer=None, last_edited_by=None, **fields) -> Module:
+    """A module with content that its clinician reviewer approved: ready to publish."""
+    module = module_in_review(reviewer=reviewer, last_edited_by=last_edited_by, **fields)
+    module.status = Module.Status.APPROVED
+    module.save(update_fields=["status"])
+    return module
+
+
+def reviewer_with_permission(**fields):
+    """A clinician allowed to review modules (as the “Content reviewers” group allows)."""
+    from django.contrib.auth.models import Permission
+
+    clinician = ClinicianFactory(**fields)
+    clinician.user_permissions.add(
+        Permission.objects.get(content_type__app_label="library", codename="review_module")
+    )
+    return clinician

@@ -9,7 +9,13 @@ from apps.library import services
 from apps.library.models import Module, ModuleVersion
 from tests.factories import AdminFactory, ClinicianFactory, ensure_mfa
 
-from .factories import PublishedModuleFactory, module_in_review, module_with_content
+from .factories import (
+    PublishedModuleFactory,
+    module_approved,
+    module_in_review,
+    module_with_content,
+    reviewer_with_permission,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +138,7 @@ def test_preview_of_a_version_shows_its_frozen_text(editor_client):
 
 
 def test_preview_shows_the_live_version_until_there_is_a_new_draft(editor_client):
-    module = module_in_review(sections=1)
+    module = module_approved(sections=1)
     services.module_publish(module=module, publisher=AdminFactory())
     section = module.sections.get()
     section.body_markdown = "Draft wording."
@@ -160,7 +166,7 @@ def test_preview_is_for_staff_only(client, patient):
 
 def test_send_to_review_uses_the_reviewer_chosen_in_the_action_bar(editor_client):
     module = module_with_content()
-    reviewer = ClinicianFactory()
+    reviewer = reviewer_with_permission()
 
     response = editor_client.post(
         CHANGELIST,
@@ -183,11 +189,29 @@ def test_send_to_review_without_a_reviewer_explains_what_is_missing(editor_clien
 
     module.refresh_from_db()
     assert module.status == Module.Status.DRAFT
-    assert "“No reviewer” needs a reviewer" in response.content.decode()
+    assert "Choose a reviewer from the list of reviewers." in response.content.decode()
 
 
-def test_publish_action_publishes_a_reviewed_module(editor_client):
-    module = module_in_review()
+def test_send_to_review_ignores_a_clinician_without_the_reviewer_permission(editor_client):
+    module = module_with_content()
+
+    editor_client.post(
+        CHANGELIST,
+        {
+            "action": "send_to_review",
+            "_selected_action": [module.pk],
+            "reviewer": ClinicianFactory().pk,
+        },
+        follow=True,
+    )
+
+    module.refresh_from_db()
+    assert module.status == Module.Status.DRAFT
+    assert module.reviewed_by is None
+
+
+def test_publish_action_publishes_an_approved_module(editor_client):
+    module = module_approved()
 
     response = editor_client.post(
         CHANGELIST, {"action": "publish", "_selected_action": [module.pk]}, follow=True
@@ -199,7 +223,7 @@ def test_publish_action_publishes_a_reviewed_module(editor_client):
     assert "1 module published." in response.content.decode()
 
 
-def test_publish_action_refuses_the_last_editor(editor_client, editor):
+def test_publish_action_refuses_a_module_its_reviewer_has_not_approved(editor_client, editor):
     module = module_in_review(title="My own work", last_edited_by=editor)
 
     response = editor_client.post(
@@ -209,7 +233,7 @@ def test_publish_action_refuses_the_last_editor(editor_client, editor):
     module.refresh_from_db()
     assert module.status == Module.Status.IN_REVIEW
     assert not module.versions.exists()
-    assert "You made the last changes to “My own work”" in response.content.decode()
+    assert "“My own work” needs its reviewer&#x27;s approval first" in response.content.decode()
 
 
 def test_retire_action_hides_the_module_from_patients(editor_client):
@@ -223,7 +247,7 @@ def test_retire_action_hides_the_module_from_patients(editor_client):
 
 
 def test_editing_a_published_module_in_the_admin_starts_a_draft(editor_client, editor):
-    module = module_in_review()
+    module = module_approved()
     version = services.module_publish(module=module, publisher=AdminFactory())
     snapshot = version.snapshot
     data = change_form_data(editor_client.get(change_url(module)))
@@ -243,15 +267,18 @@ def test_editing_a_published_module_in_the_admin_starts_a_draft(editor_client, e
     assert "Patients keep reading version 1" in response.content.decode()
 
 
-def test_changing_only_the_reviewer_does_not_start_a_draft(editor_client):
-    module = module_in_review()
+def test_the_reviewer_is_not_edited_on_the_module_form(editor_client):
+    module = module_approved()
     services.module_publish(module=module, publisher=AdminFactory())
+    reviewer = module.reviewed_by
     data = change_form_data(editor_client.get(change_url(module)))
+    assert "reviewed_by" not in data
     data["reviewed_by"] = ClinicianFactory().pk
 
     editor_client.post(change_url(module), data)
 
     module.refresh_from_db()
+    assert module.reviewed_by == reviewer
     assert module.status == Module.Status.PUBLISHED
     assert module.has_unpublished_changes is False
 

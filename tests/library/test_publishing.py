@@ -1,8 +1,8 @@
-"""Review and publishing: the four-eyes rule, immutable versions, drafts after publishing."""
+"""Review and publishing: who may approve and publish, immutable versions, drafts after
+publishing."""
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
 
 from apps.assignments.models import Assignment
 from apps.library import services
@@ -10,7 +10,7 @@ from apps.library.models import Module, ModuleVersion
 from apps.library.selectors import module_get_for_user
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
-from .factories import SectionFactory, module_in_review, module_with_content
+from .factories import SectionFactory, module_approved, module_with_content
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def publisher(db):
 
 
 def test_publish_freezes_the_module_into_version_one(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer, sections=2, checks=3)
+    module = module_approved(reviewer=reviewer, sections=2, checks=3)
 
     version = services.module_publish(module=module, publisher=publisher)
 
@@ -42,7 +42,7 @@ def test_publish_freezes_the_module_into_version_one(reviewer, publisher):
 
 
 def test_snapshot_has_the_documented_shape_with_sanitised_html(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer, sections=1, checks=1, sources=["NCI"])
+    module = module_approved(reviewer=reviewer, sections=1, checks=1, sources=["NCI"])
     section = module.sections.get()
     section.body_markdown = "Call **now**. <script>alert(1)</script>[x](javascript:alert(1))"
     section.save()
@@ -66,13 +66,14 @@ def test_snapshot_has_the_documented_shape_with_sanitised_html(reviewer, publish
 
 
 def test_version_numbers_follow_on_from_the_previous_one(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer)
+    module = module_approved(reviewer=reviewer)
     services.module_publish(module=module, publisher=publisher)
     section = module.sections.first()
     section.body_markdown += "\n\nOne more sentence."
     section.save()
     services.module_record_edit(module=module, user=AdminFactory())
     services.module_submit_for_review(module=module)
+    services.module_approve(module=module, reviewer=reviewer)
 
     second = services.module_publish(module=module, publisher=publisher)
 
@@ -81,10 +82,11 @@ def test_version_numbers_follow_on_from_the_previous_one(reviewer, publisher):
 
 
 def test_publishing_unchanged_content_again_makes_no_new_version(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer)
+    module = module_approved(reviewer=reviewer)
     first = services.module_publish(module=module, publisher=publisher)
     services.module_record_edit(module=module, user=AdminFactory())
     services.module_submit_for_review(module=module)
+    services.module_approve(module=module, reviewer=reviewer)
 
     again = services.module_publish(module=module, publisher=publisher)
 
@@ -96,7 +98,7 @@ def test_publishing_unchanged_content_again_makes_no_new_version(reviewer, publi
 
 
 def test_publish_refuses_a_module_without_a_reviewer(publisher):
-    module = module_with_content(status=Module.Status.IN_REVIEW)
+    module = module_with_content(status=Module.Status.APPROVED)
 
     with pytest.raises(ValidationError, match="needs a reviewer"):
         services.module_publish(module=module, publisher=publisher)
@@ -104,7 +106,7 @@ def test_publish_refuses_a_module_without_a_reviewer(publisher):
 
 
 def test_publish_refuses_a_reviewer_who_is_not_a_clinician(publisher):
-    module = module_in_review(reviewer=AdminFactory(name="Ann Admin"))
+    module = module_approved(reviewer=AdminFactory(name="Ann Admin"))
 
     with pytest.raises(ValidationError, match="must be a clinician. Ann Admin is not"):
         services.module_publish(module=module, publisher=publisher)
@@ -112,68 +114,68 @@ def test_publish_refuses_a_reviewer_who_is_not_a_clinician(publisher):
 
 
 def test_publish_refuses_a_reviewer_whose_account_is_inactive(publisher):
-    module = module_in_review(reviewer=ClinicianFactory(is_active=False))
+    module = module_approved(reviewer=ClinicianFactory(is_active=False))
 
     with pytest.raises(ValidationError, match="no longer has an active account"):
         services.module_publish(module=module, publisher=publisher)
 
 
-def test_the_reviewer_cannot_publish_what_they_reviewed(reviewer):
-    module = module_in_review(reviewer=reviewer)
+def test_the_reviewer_may_publish_what_they_approved(reviewer):
+    module = module_approved(reviewer=reviewer, last_edited_by=AdminFactory())
 
-    with pytest.raises(ValidationError, match="You reviewed .* someone else must publish it"):
-        services.module_publish(module=module, publisher=reviewer)
-    module.refresh_from_db()
-    assert module.status == Module.Status.IN_REVIEW
-    assert module.current_version is None
+    version = services.module_publish(module=module, publisher=reviewer)
+
+    assert version.published_by == reviewer == version.reviewed_by
 
 
-def test_the_last_editor_cannot_publish_their_own_changes(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer, last_edited_by=publisher)
+def test_the_editor_may_publish_their_change_once_someone_else_approved_it(reviewer, publisher):
+    module = module_approved(reviewer=reviewer, last_edited_by=publisher)
 
-    with pytest.raises(ValidationError, match="You made the last changes"):
+    version = services.module_publish(module=module, publisher=publisher)
+
+    assert version.published_by == publisher
+
+
+def test_more_distinct_people_can_be_required(settings, reviewer, publisher):
+    settings.LIBRARY_REVIEW_DISTINCT_PEOPLE = 3
+    module = module_approved(reviewer=reviewer, last_edited_by=publisher)
+
+    with pytest.raises(ValidationError, match="needs 3 different people .* so far 2"):
         services.module_publish(module=module, publisher=publisher)
     assert not ModuleVersion.objects.exists()
+    assert services.module_publish(module=module, publisher=AdminFactory()).number == 1
 
 
-def test_database_refuses_a_version_published_by_its_reviewer(reviewer):
-    module = module_with_content()
+def test_a_clinician_who_is_not_the_reviewer_and_no_editor_cannot_publish(reviewer):
+    module = module_approved(reviewer=reviewer)
 
-    with pytest.raises(IntegrityError), transaction.atomic():
-        ModuleVersion.objects.create(
-            module=module,
-            number=1,
-            published_by=reviewer,
-            reviewed_by=reviewer,
-            snapshot={},
-            section_count=0,
-            content_hash="x",
-        )
+    with pytest.raises(ValidationError, match="Only the reviewer .* or an editor"):
+        services.module_publish(module=module, publisher=ClinicianFactory())
 
 
 def test_publish_refuses_a_module_that_was_not_sent_to_review(reviewer, publisher):
     module = module_with_content(reviewed_by=reviewer)
 
-    with pytest.raises(ValidationError, match="Send .* for review first"):
+    with pytest.raises(ValidationError, match="needs its reviewer's approval first"):
         services.module_publish(module=module, publisher=publisher)
 
 
 def test_publish_refuses_a_patient_as_publisher(reviewer):
-    module = module_in_review(reviewer=reviewer)
+    module = module_approved(reviewer=reviewer)
 
     with pytest.raises(ValidationError, match="Only an active clinician or admin"):
         services.module_publish(module=module, publisher=PatientFactory())
 
 
 def test_publish_refuses_a_module_without_sections(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer, sections=0)
+    module = module_approved(reviewer=reviewer, sections=0)
 
     with pytest.raises(ValidationError, match="has no sections yet"):
         services.module_publish(module=module, publisher=publisher)
 
 
 def test_publish_refuses_a_check_with_too_few_choices(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer)
+    module = module_approved(reviewer=reviewer)
     module.checks.filter(position=1).update(choices=["Yes", "No"])
 
     with pytest.raises(ValidationError, match="Question 1 .*Give 3 or 4 choices"):
@@ -205,7 +207,7 @@ def test_submit_for_review_records_the_reviewer(reviewer):
 
 
 def test_a_published_module_without_changes_has_nothing_to_review(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer)
+    module = module_approved(reviewer=reviewer)
     services.module_publish(module=module, publisher=publisher)
 
     with pytest.raises(ValidationError, match="nothing to review"):
@@ -217,7 +219,7 @@ def test_a_published_module_without_changes_has_nothing_to_review(reviewer, publ
 
 def test_a_saved_version_cannot_be_changed_or_deleted(reviewer, publisher):
     version = services.module_publish(
-        module=module_in_review(reviewer=reviewer), publisher=publisher
+        module=module_approved(reviewer=reviewer), publisher=publisher
     )
     version.snapshot["title"] = "Changed"
 
@@ -232,7 +234,7 @@ def test_a_saved_version_cannot_be_changed_or_deleted(reviewer, publisher):
 def test_editing_a_published_module_starts_a_draft_and_patients_keep_the_old_version(
     reviewer, publisher
 ):
-    module = module_in_review(reviewer=reviewer, sections=1)
+    module = module_approved(reviewer=reviewer, sections=1)
     version = services.module_publish(module=module, publisher=publisher)
     published_snapshot = dict(version.snapshot)
     patient = PatientFactory()
@@ -261,7 +263,7 @@ def test_editing_a_published_module_starts_a_draft_and_patients_keep_the_old_ver
 
 
 def test_retiring_hides_the_module_but_keeps_its_versions(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer)
+    module = module_approved(reviewer=reviewer)
     services.module_publish(module=module, publisher=publisher)
 
     services.module_retire(module=module)
@@ -276,11 +278,12 @@ def test_retiring_hides_the_module_but_keeps_its_versions(reviewer, publisher):
 
 
 def test_a_retired_module_sent_to_review_stays_hidden_until_published(reviewer, publisher):
-    module = module_in_review(reviewer=reviewer)
+    module = module_approved(reviewer=reviewer)
     services.module_publish(module=module, publisher=publisher)
     services.module_retire(module=module)
 
     services.module_submit_for_review(module=module)
+    services.module_approve(module=module, reviewer=reviewer)
     assert not Module.objects.published().filter(pk=module.pk).exists()
     version = services.module_publish(module=module, publisher=publisher)
 

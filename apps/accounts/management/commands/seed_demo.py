@@ -3,6 +3,7 @@
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Q
 
 from apps.accounts.models import CareTeamMembership, User
 
@@ -15,7 +16,41 @@ DEMO_USERS = [
     ("patient@example.com", "Pat Rivera", User.Role.PATIENT),
     ("patient2@example.com", "Sam Okafor", User.Role.PATIENT),
     ("patient3@example.com", "Alex Chen", User.Role.PATIENT),
+    # Library staff: an editor who writes modules (an admin account without full rights)
+    # and a clinician who reviews and approves them.
+    ("editor@example.com", "Eden Editor", User.Role.ADMIN),
+    ("reviewer@example.com", "Dr Robin Reyes", User.Role.CLINICIAN),
 ]
+# Admin accounts that only edit the library: staff, but not superusers.
+DEMO_EDITORS = {"editor@example.com"}
+CONTENT_EDITORS = "Content editors"
+CONTENT_REVIEWERS = "Content reviewers"
+
+
+def content_reviewers_group() -> Group:
+    """Clinicians review modules: they read the library (and its patient preview) in the
+    admin and approve drafts or ask for changes; editing stays with editors."""
+    group, _created = Group.objects.get_or_create(name=CONTENT_REVIEWERS)
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="library").filter(
+            Q(codename__startswith="view_") | Q(codename="review_module")
+        )
+    )
+    return group
+
+
+def content_editors_group() -> Group:
+    """Editors write modules, send them for review and publish approved ones. They see
+    nothing of patients: no assignments, questions or accounts."""
+    group, _created = Group.objects.get_or_create(name=CONTENT_EDITORS)
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="library").exclude(
+            codename__in=["review_module", "add_moduleversion", "change_moduleversion"]
+        )
+    )
+    return group
+
+
 DEMO_CARE_TEAMS = [
     ("clinician@example.com", "patient@example.com"),
     ("clinician@example.com", "patient2@example.com"),
@@ -36,7 +71,11 @@ class Command(BaseCommand):
                     email=email, password=DEMO_PASSWORD, name=name, role=role
                 )
                 self.stdout.write(f"created {email}")
-            if role == User.Role.ADMIN and not (user.is_staff and user.is_superuser):
+            if email in DEMO_EDITORS:
+                if not user.is_staff:
+                    user.is_staff = True
+                    user.save(update_fields=["is_staff"])
+            elif role == User.Role.ADMIN and not (user.is_staff and user.is_superuser):
                 user.is_staff = user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
             if role == User.Role.CLINICIAN and not user.is_staff:
@@ -44,10 +83,13 @@ class Command(BaseCommand):
                 user.is_staff = True
                 user.save(update_fields=["is_staff"])
             users[email] = user
-        reviewers = self._content_reviewers_group()
+        reviewers = content_reviewers_group()
+        editors = content_editors_group()
         for email, _name, role in DEMO_USERS:
             if role == User.Role.CLINICIAN:
                 users[email].groups.add(reviewers)
+            if email in DEMO_EDITORS:
+                users[email].groups.add(editors)
         for clinician, patient in DEMO_CARE_TEAMS:
             CareTeamMembership.objects.get_or_create(
                 clinician=users[clinician], patient=users[patient]
@@ -55,14 +97,3 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo accounts ready (password: portal-demo-2026):"))
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role:<10} {email}")
-
-    def _content_reviewers_group(self) -> Group:
-        """Clinicians review modules: they may read the library (and its patient preview) in
-        the admin, but editing and publishing stay with editors and admins."""
-        group, _created = Group.objects.get_or_create(name="Content reviewers")
-        group.permissions.set(
-            Permission.objects.filter(
-                content_type__app_label="library", codename__startswith="view_"
-            )
-        )
-        return group

@@ -62,6 +62,8 @@ class CareTeamMembershipAdmin(admin.ModelAdmin):
     list_select_related = ["clinician", "patient"]
     autocomplete_fields = ["clinician", "patient"]
     search_fields = ["clinician__email", "patient__email", "patient__name"]
+    # When a link was made is a record, not something to edit.
+    readonly_fields = ["created_at"]
 
 
 @admin.register(Invitation)
@@ -77,7 +79,15 @@ class InvitationAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["invited_by"]
     search_fields = ["email", "name"]
-    readonly_fields = ["token_hash", "accepted_user"]
+    # Timestamps are the invitation's record: the portal sets them, nobody edits them here.
+    readonly_fields = [
+        "token_hash",
+        "accepted_user",
+        "created_at",
+        "last_sent_at",
+        "accepted_at",
+        "revoked_at",
+    ]
 
 
 @admin.register(NotificationPreference)

@@ -113,3 +113,28 @@ def test_a_reviewer_can_open_a_module_and_its_preview(client):
     assert preview in change.content.decode()
     assert preview in changelist.content.decode()
     assert client.get(preview).status_code == 200
+
+
+def test_record_timestamps_are_read_only_not_split_date_time_inputs(client):
+    """axe found the admin's split date/time inputs unlabelled; recorded times are not edited."""
+    admin_user = AdminFactory()
+    ensure_mfa(admin_user)
+    client.force_login(admin_user)
+    membership = CareTeamMembershipFactory()
+    invitation = Invitation.objects.create(
+        email="someone@example.org",
+        invited_by=membership.clinician,
+        token_hash="y" * 64,
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+
+    pages = [
+        client.get(reverse("admin:accounts_careteammembership_change", args=[membership.pk])),
+        client.get(reverse("admin:accounts_invitation_change", args=[invitation.pk])),
+    ]
+
+    for page in pages:
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert 'name="created_at_0"' not in html
+        assert 'name="last_sent_at_0"' not in html

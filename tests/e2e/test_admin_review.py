@@ -26,7 +26,7 @@ SECOND_EDIT = "Your care team will tell you how often you get it."
 @pytest.fixture
 def demo(transactional_db):
     call_command("seed_demo", verbosity=0)
-    call_command("load_library", verbosity=0)
+    call_command("load_library", demo=True, verbosity=0)
     secrets = {
         email: give_authenticator(User.objects.get(email=email))
         for email in ("editor@example.com", "reviewer@example.com", "clinician@example.com")

@@ -10,7 +10,7 @@ from apps.library.loading import ModuleFileError, parse_module_file
 from tests.assignments.factories import AssignmentFactory
 from tests.factories import AdminFactory
 
-from .factories import CheckQuestionFactory, module_in_review
+from .factories import CheckQuestionFactory, module_approved
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +98,7 @@ def test_a_bad_list_answer_is_named(tmp_path, answer, problem):
 
 @pytest.fixture
 def assignment(patient):
-    module = module_in_review(checks=0)
+    module = module_approved(checks=0)
     CheckQuestionFactory(
         module=module,
         position=1,

@@ -15,7 +15,7 @@ from apps.library import rendering, services
 from tests.assignments.factories import AssignmentFactory
 from tests.factories import AdminFactory, ClinicianFactory
 
-from .factories import PublishedModuleFactory, module_in_review
+from .factories import PublishedModuleFactory, module_approved, module_in_review
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def body_html(snapshot: dict) -> str:
 @time_machine.travel(REVIEW_DAY, tick=False)
 def test_a_version_approved_in_the_portal_names_its_reviewer_role_date_and_next_review():
     reviewer = ClinicianFactory(name="Rita Reviewer")
-    module = module_in_review(reviewer=reviewer)
+    module = module_approved(reviewer=reviewer)
 
     snapshot = services.module_publish(module=module, publisher=AdminFactory()).snapshot
 
@@ -67,7 +67,7 @@ def test_a_review_past_its_next_review_date_says_it_is_overdue():
 
 
 def test_a_reviewer_without_a_name_gets_no_review_line():
-    module = module_in_review(reviewer=ClinicianFactory(name=""))
+    module = module_approved(reviewer=ClinicianFactory(name=""))
 
     snapshot = services.module_publish(module=module, publisher=AdminFactory()).snapshot
 
@@ -93,6 +93,7 @@ def test_approving_demo_content_later_publishes_a_new_reviewed_version():
     demo = services.module_publish(module=module, publisher=AdminFactory(), demo=True)
     services.module_record_edit(module=module, user=None)
     services.module_submit_for_review(module=module, reviewer=reviewer)
+    services.module_approve(module=module, reviewer=reviewer)
 
     approved = services.module_publish(module=module, publisher=AdminFactory())
 
@@ -150,7 +151,7 @@ def test_module_bodies_show_the_deployments_emergency_and_care_team_numbers():
 
 
 def test_the_api_gives_sources_as_objects_and_the_review_of_the_version(patient_client, patient):
-    module = module_in_review(reviewer=ClinicianFactory(name="Rita Reviewer"), sources=[SOURCE])
+    module = module_approved(reviewer=ClinicianFactory(name="Rita Reviewer"), sources=[SOURCE])
     with time_machine.travel(REVIEW_DAY, tick=False):
         services.module_publish(module=module, publisher=AdminFactory())
     AssignmentFactory(patient=patient, module=module)

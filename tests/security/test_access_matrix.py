@@ -158,6 +158,8 @@ ADMIN_OBJECTS: dict[str, Callable[[Scenario], object]] = {
     "django_celery_beat.crontabschedule": lambda s: s.crontab,
     "django_celery_beat.solarschedule": lambda s: s.solar,
     "django_celery_beat.clockedschedule": lambda s: s.clocked,
+    "assignments.assignment": lambda s: s.assignment,
+    "questions.question": lambda s: s.question,
     "library.module": lambda s: s.module,
     "library.moduleversion": lambda s: s.module.current_version,
     "reminders.notification": lambda s: s.notification,
@@ -619,6 +621,10 @@ _ADMIN_REFUSED = {
     ("reminders.notification", "delete"): "the log of what was sent is kept",
     ("library.moduleversion", "add"): "versions are made by publishing",
     ("library.moduleversion", "delete"): "a published version is kept for the record",
+    ("assignments.assignment", "add"): "clinicians assign in the portal; the admin only reads",
+    ("assignments.assignment", "delete"): "assignments are cancelled, and kept for the record",
+    ("questions.question", "add"): "patients ask in the portal; the admin only reads",
+    ("questions.question", "delete"): "questions are kept for the record",
 }
 
 
@@ -784,6 +790,34 @@ MATRIX.update(
                 admin=OK,
             ),
             kwargs=lambda s: {"object_id": s.module.pk},
+        ),
+        "admin:library_module_send_for_review": Entry(
+            roles(
+                **_ADMIN_STAFF_ONLY,
+                clinician=FORBIDDEN,
+                other_clinician=FORBIDDEN,
+                admin=OK,
+            ),
+            kwargs=lambda s: {"object_id": s.module.pk},
+        ),
+        "admin:library_module_review": Entry(
+            roles(
+                **_ADMIN_STAFF_ONLY,
+                clinician=FORBIDDEN,
+                other_clinician=FORBIDDEN,
+                admin=OK,
+            ),
+            kwargs=lambda s: {"object_id": s.module.pk},
+        ),
+        "admin:library_module_publish": Entry(
+            roles(
+                **_ADMIN_STAFF_ONLY,
+                clinician=FORBIDDEN,
+                other_clinician=FORBIDDEN,
+                admin=FORBIDDEN,
+            ),
+            kwargs=lambda s: {"object_id": s.module.pk},
+            why="only an approved module can be published; the scenario's is already published",
         ),
         "admin:app_list": Entry(
             roles(

@@ -646,6 +646,16 @@ _ADMIN_STAFF_ONLY = {
 }
 
 
+def _module_admin_page(admin: Expect, **extra) -> Entry:
+    """One of the library's own admin pages for the scenario's module: clinicians without
+    library permissions get 403."""
+    return Entry(
+        roles(**_ADMIN_STAFF_ONLY, clinician=FORBIDDEN, other_clinician=FORBIDDEN, admin=admin),
+        kwargs=lambda s: {"object_id": s.module.pk},
+        **extra,
+    )
+
+
 def _admin_entry(key: str, route: str) -> Entry | None:
     """The entry for an admin URL generated for a registered model, from the rule above."""
     model_view = _admin_model_view(key)
@@ -791,32 +801,10 @@ MATRIX.update(
             ),
             kwargs=lambda s: {"object_id": s.module.pk},
         ),
-        "admin:library_module_send_for_review": Entry(
-            roles(
-                **_ADMIN_STAFF_ONLY,
-                clinician=FORBIDDEN,
-                other_clinician=FORBIDDEN,
-                admin=OK,
-            ),
-            kwargs=lambda s: {"object_id": s.module.pk},
-        ),
-        "admin:library_module_review": Entry(
-            roles(
-                **_ADMIN_STAFF_ONLY,
-                clinician=FORBIDDEN,
-                other_clinician=FORBIDDEN,
-                admin=OK,
-            ),
-            kwargs=lambda s: {"object_id": s.module.pk},
-        ),
-        "admin:library_module_publish": Entry(
-            roles(
-                **_ADMIN_STAFF_ONLY,
-                clinician=FORBIDDEN,
-                other_clinician=FORBIDDEN,
-                admin=FORBIDDEN,
-            ),
-            kwargs=lambda s: {"object_id": s.module.pk},
+        "admin:library_module_send_for_review": _module_admin_page(OK),
+        "admin:library_module_review": _module_admin_page(OK),
+        "admin:library_module_publish": _module_admin_page(
+            FORBIDDEN,
             why="only an approved module can be published; the scenario's is already published",
         ),
         "admin:app_list": Entry(

@@ -18,10 +18,13 @@ DEMO_USERS = [
     ("patient3@example.com", "Alex Chen", User.Role.PATIENT),
     # Library staff: an editor who writes modules (an admin account without full rights)
     # and a clinician who reviews and approves them.
-    ("editor@example.com", "Eden Editor", User.Role.ADMIN),
+    # The portal has no editor role: the editor is a staff account in the clinician role with
+    # no care team, so the admin shows them the library and they see no patient at all (an
+    # admin role would show them every patient).
+    ("editor@example.com", "Eden Editor", User.Role.CLINICIAN),
     ("reviewer@example.com", "Dr Robin Reyes", User.Role.CLINICIAN),
 ]
-# Admin accounts that only edit the library: staff, but not superusers.
+# Accounts that only edit the library: staff, not reviewers, in no care team.
 DEMO_EDITORS = {"editor@example.com"}
 CONTENT_EDITORS = "Content editors"
 CONTENT_REVIEWERS = "Content reviewers"
@@ -86,10 +89,10 @@ class Command(BaseCommand):
         reviewers = content_reviewers_group()
         editors = content_editors_group()
         for email, _name, role in DEMO_USERS:
-            if role == User.Role.CLINICIAN:
-                users[email].groups.add(reviewers)
             if email in DEMO_EDITORS:
                 users[email].groups.add(editors)
+            elif role == User.Role.CLINICIAN:
+                users[email].groups.add(reviewers)
         for clinician, patient in DEMO_CARE_TEAMS:
             CareTeamMembership.objects.get_or_create(
                 clinician=users[clinician], patient=users[patient]

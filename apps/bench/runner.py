@@ -88,19 +88,17 @@ def _with_adjacent_floors(runs: list[tuple[dict, dict, dict]]) -> dict:
 
 
 def bench_environment(options: Options) -> dict[str, str]:
-    """The server's and this run's settings. Each one is an ordinary setting of the portal;
-    nothing here changes what a request does, except routing the floor endpoints."""
+    """The server's and this run's settings: the production settings with the benchmark's
+    app and floor (portal.settings.bench), its own database and Redis index. Nothing here
+    changes what a request does."""
     return {
         **os.environ,
         "DATABASE_URL": options.database_url,
         "REDIS_URL": options.redis_url,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.base",
-        "DJANGO_ENV": "development",
-        "DEBUG": "False",
+        "DJANGO_SETTINGS_MODULE": "portal.settings.bench",
+        # One key for every process of the run (sessions, the encrypted TOTP secrets).
+        "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "BENCHMARK_FLOOR_ENABLED": "True",
-        # Staff pass a real second login step (TOTP); the demo relaxation stays off.
-        "MFA_RELAX_FOR_DEMO": "False",
         "CONN_MAX_AGE": str(options.conn_max_age),
         # The per-person write limit still runs (and costs its Redis round trip) on every
         # POST, but a handful of simulated patients may post far more than a person would.
@@ -241,6 +239,8 @@ class Run:
         started = time.monotonic()
         call_command("migrate", interactive=False, verbosity=0)
         self.results["run"]["migrate_seconds"] = round(time.monotonic() - started, 1)
+        # The server serves the hashed files from the manifest, as in production.
+        call_command("collectstatic", interactive=False, clear=True, verbosity=0)
         if seed.bench_data_exists():
             seed.bench_data_delete()
         if not seed.published_library():

@@ -6,7 +6,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
-from django.test import override_settings
 
 from apps.accounts.models import CareTeamMembership, User
 from apps.assignments.models import Assignment, CheckAttempt, SectionProgress
@@ -176,8 +175,8 @@ def test_seeding_needs_a_published_library():
         seed.bench_data_seed(patients=5)
 
 
-@override_settings(IS_PRODUCTION=True)
-def test_never_seeds_in_production(library):
-    with pytest.raises(CommandError, match="production"):
+def test_seed_bench_is_unknown_without_the_benchmarks_settings(settings, library):
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "apps.bench"]
+    with pytest.raises(CommandError, match="Unknown command"):
         seed_bench(patients=5)
     assert not seed.bench_data_exists()

@@ -6,7 +6,6 @@ from django import template
 from django.core.signals import setting_changed
 from django.templatetags.static import static
 
-from apps.accounts import chrome as page_chrome
 from portal import reversing
 
 register = template.Library()
@@ -45,12 +44,6 @@ def _forget_assets(*, setting, **kwargs) -> None:
 
 
 setting_changed.connect(_forget_assets)
-
-
-@register.simple_tag(takes_context=True)
-def chrome(context, part: str):
-    """One part of every page's frame ("head", "top" or "bottom"): apps.accounts.chrome."""
-    return page_chrome.render(part, context)
 
 
 _WIDGET_CLASSES = {

@@ -1,6 +1,7 @@
 """`make bench`: the performance benchmark (see docs/performance.md).
 
-Run from `make bench` (or `python manage.py run_bench`), it recreates the benchmark's own
+Run from `make bench` (or `python manage.py run_bench --settings portal.settings.bench`: the
+command exists only under the benchmark's settings), it recreates the benchmark's own
 PostgreSQL database and runs itself again in a process configured for it; that second
 process does the work (apps/bench/runner.py).
 """
@@ -68,10 +69,6 @@ class Command(BaseCommand):
         parser.add_argument("--markdown", default=str(defaults.markdown_path))
 
     def handle(self, *args, **options):
-        if settings.IS_PRODUCTION:
-            raise CommandError(
-                "The benchmark seeds synthetic accounts; it never runs in production."
-            )
         run_options = runner.Options(
             patients=options["patients"],
             users=options["users"] or options["workers"],

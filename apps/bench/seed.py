@@ -302,10 +302,10 @@ def _primary_clinician_index(patient_number: int, leading: tuple[int, ...]) -> i
 
 
 def growth_clinician_emails(patients: int) -> dict[int, str]:
-    """Panel size -> email of the clinician who has exactly that many patients."""
-    return {
-        size: bench_email("clinician", index) for index, size in enumerate(leading_panels(patients))
-    }
+    """Panel size -> email of the clinician who has exactly that many patients, smallest
+    panel first."""
+    panels = sorted(enumerate(leading_panels(patients)), key=lambda pair: pair[1])
+    return {size: bench_email("clinician", index) for index, size in panels}
 
 
 USER_COLUMNS = (

@@ -170,6 +170,11 @@ else:
         }
     }
 
+# The pieces of every page's frame (templates/base.html), kept in each process's memory: only
+# the frame's HTML for a language, role and text size, never anyone's data.
+FRAGMENT_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "frames"}
+CACHES["frames"] = FRAGMENT_CACHE
+
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -115,3 +115,30 @@ def test_signed_out_pages_have_no_menu_and_one_form(client):
     assert "portal-nav" not in page
     assert "data-text-size-form" not in page
     assert 'action="/i18n/' in page or reverse("accounts:language") in page
+
+
+def test_the_cached_frame_follows_text_size_language_and_staff_at_once(client):
+    patient = PatientFactory(preferred_language="en")
+    client.force_login(patient)
+    page = client.get("/reading/").content.decode()
+    assert "portal-text-standard" in page and "Log out" in page
+    client.post(reverse("accounts:text_size"), {"text_size": "larger", "next": "/reading/"})
+    page = client.get("/reading/").content.decode()
+    assert "portal-text-larger" in page
+    assert (
+        'value="larger" class="portal-text-size__button portal-text-size__button--larger" aria-pressed="true"'
+        in page
+    )
+    patient.preferred_language = "es"
+    patient.save(update_fields=["preferred_language"])
+    page = client.get("/reading/").content.decode()
+    assert "Cerrar sesión" in page and "Log out" not in page
+
+    staff = ClinicianFactory()
+    clinician = ClinicianFactory(is_staff=False)
+    for person in (staff, clinician):
+        ensure_mfa(person)
+    client.force_login(staff)
+    assert reverse("admin:index") in client.get("/patients/").content.decode()
+    client.force_login(clinician)
+    assert reverse("admin:index") not in client.get("/patients/").content.decode()

@@ -71,6 +71,10 @@ class Server:
             "warning",
             # Import the portal once, before forking the workers.
             "--preload",
+            # No worker restarts during a run (a deployment's gunicorn.conf.py may ask for
+            # them): the CPU of a worker that exits would be lost to the meter.
+            "--max-requests",
+            "0",
         ]
 
     def __enter__(self) -> "Server":

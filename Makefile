@@ -48,10 +48,12 @@ lint: $(PY)
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-## make bench: the performance benchmark on PostgreSQL (its own database, portal_bench) and Redis
-## (index 12): gunicorn + locust, reminder sweep, bulk assign; writes docs/performance.{md,json}.
+## make bench: the performance benchmark on the production settings plus the bench app
+## (portal.settings.bench), on PostgreSQL (its own database, portal_bench; BENCH_DATABASE_URL)
+## and Redis (index 12; BENCH_REDIS_URL): gunicorn + locust, growth sizes, reminder sweep, bulk
+## assign; writes docs/performance.{md,json}. BENCH_ARGS passes options (e.g. --quick).
 bench: install-dev messages
-	$(PY) manage.py run_bench
+	DJANGO_SETTINGS_MODULE=portal.settings.bench $(PY) manage.py run_bench $(BENCH_ARGS)
 
 ## make smoke: production settings on PostgreSQL (database portal_smoke) and Redis (index 6):
 ## collectstatic, gunicorn, log in through the web form and walk the main pages over "HTTPS".

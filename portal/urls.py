@@ -1,5 +1,4 @@
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -25,7 +24,3 @@ urlpatterns = [
     path("", include("apps.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
-
-if settings.BENCHMARK_FLOOR_ENABLED:
-    # The benchmark's floor endpoints (`make bench` only; never routed by default).
-    urlpatterns.append(path("bench/", include("apps.bench.urls")))

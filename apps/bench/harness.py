@@ -23,6 +23,9 @@ from pathlib import Path
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 LOOPBACK = "127.0.0.1"
+# The server runs the production settings, which trust this header from the proxy in front of
+# it (SECURE_PROXY_SSL_HEADER): every request says it came in over HTTPS, as behind a proxy.
+PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
 
 
@@ -68,6 +71,10 @@ class Server:
             "warning",
             # Import the portal once, before forking the workers.
             "--preload",
+            # No worker restarts during a run (a deployment's gunicorn.conf.py may ask for
+            # them): the CPU of a worker that exits would be lost to the meter.
+            "--max-requests",
+            "0",
         ]
 
     def __enter__(self) -> "Server":
@@ -94,7 +101,8 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
             try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=30) as response:  # noqa: S310 - loopback URL
+                request = urllib.request.Request(f"{self.url}/healthz", headers=PROXY_HEADERS)  # noqa: S310 - loopback URL
+                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
                     if response.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
@@ -136,6 +144,23 @@ class LoginFailed(Exception):
 _CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
+class _SecureCookiesOverProxy(http.cookiejar.DefaultCookiePolicy):
+    """Sends secure cookies back over the loopback connection: the requests are marked HTTPS
+    by PROXY_HEADERS, as a browser's are behind the proxy."""
+
+    def return_ok_secure(self, cookie, request):
+        return True
+
+
+def _cookie_jar() -> http.cookiejar.CookieJar:
+    return http.cookiejar.CookieJar(policy=_SecureCookiesOverProxy())
+
+
+def _https_referer(url: str) -> str:
+    """The address the browser saw: over HTTPS, which Django's CSRF check compares with."""
+    return urllib.parse.urlsplit(url)._replace(scheme="https").geturl()
+
+
 def _no_redirects_opener(jar: http.cookiejar.CookieJar) -> urllib.request.OpenerDirector:
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -145,7 +170,7 @@ def _no_redirects_opener(jar: http.cookiejar.CookieJar) -> urllib.request.Opener
 
 
 def _request(opener, url: str, *, data: bytes | None = None, headers=None):
-    request = urllib.request.Request(url, data=data, headers=headers or {})  # noqa: S310
+    request = urllib.request.Request(url, data=data, headers={**PROXY_HEADERS, **(headers or {})})  # noqa: S310
     try:
         response = opener.open(request, timeout=60)
     except urllib.error.HTTPError as error:
@@ -156,7 +181,10 @@ def _request(opener, url: str, *, data: bytes | None = None, headers=None):
 
 def _post_form(opener, url: str, fields: dict[str, str], referer: str):
     body = urllib.parse.urlencode(fields).encode()
-    headers = {"Content-Type": "application/x-www-form-urlencoded", "Referer": referer}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Referer": _https_referer(referer),
+    }
     return _request(opener, url, data=body, headers=headers)
 
 
@@ -183,7 +211,7 @@ def web_login_cookie(
 def _web_login_jar(
     base_url: str, *, email: str, password: str, totp_secret: str | None
 ) -> http.cookiejar.CookieJar:
-    jar = http.cookiejar.CookieJar()
+    jar = _cookie_jar()
     opener = _no_redirects_opener(jar)
     login_url = f"{base_url}/accounts/login/"
     status, _headers, body = _request(opener, login_url)
@@ -254,7 +282,7 @@ def web_form_post(
     Only the post is timed. Returns (status, seconds, body)."""
     from django.conf import settings
 
-    jar = http.cookiejar.CookieJar()
+    jar = _cookie_jar()
     opener = _no_redirects_opener(jar)
     url = f"{base_url}{path}"
     cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session}"}
@@ -268,10 +296,10 @@ def web_form_post(
     ).encode()
     request_headers = {
         "Content-Type": "application/x-www-form-urlencoded",
-        "Referer": url,
+        "Referer": _https_referer(url),
         "Cookie": f"{cookie['Cookie']}; {settings.CSRF_COOKIE_NAME}={csrf_cookie}",
     }
-    plain = _no_redirects_opener(http.cookiejar.CookieJar())
+    plain = _no_redirects_opener(_cookie_jar())
     started = time.perf_counter()
     status, _headers, body = _request(plain, url, data=data, headers=request_headers)
     return status, time.perf_counter() - started, body
@@ -281,9 +309,9 @@ def timed_request(
     base_url: str, path: str, *, method: str = "GET", headers=None, body: dict | None = None
 ) -> tuple[int, float, str]:
     """One request; returns (status, seconds, body)."""
-    opener = _no_redirects_opener(http.cookiejar.CookieJar())
+    opener = _no_redirects_opener(_cookie_jar())
     data = json.dumps(body).encode() if body is not None else None
-    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    all_headers = {"Content-Type": "application/json", **PROXY_HEADERS, **(headers or {})}
     request = urllib.request.Request(  # noqa: S310 - loopback URL
         f"{base_url}{path}", data=data, headers=all_headers, method=method
     )
@@ -391,7 +419,11 @@ def run_locust(
     """Drive `host` with `users` concurrent users for `seconds` (and at most `max_requests`
     requests) from a separate locust process; return its figures for this scenario."""
     plan_path = work_dir / f"{scenario.name}.plan.json"
-    plan_path.write_text(json.dumps({**scenario.plan(), "max_requests": max_requests}))
+    plan_path.write_text(
+        json.dumps(
+            {**scenario.plan(), "max_requests": max_requests, "every_request": PROXY_HEADERS}
+        )
+    )
     prefix = work_dir / scenario.name
     command = [
         str(Path(sys.executable).with_name("locust")),

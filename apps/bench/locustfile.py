@@ -1,7 +1,8 @@
 """The load generator for `manage.py run_bench` (run by it, not by hand).
 
 BENCH_PLAN names a JSON file: {"name", "max_requests", "users": [{"headers", "requests"}]};
-a request may carry its own "headers" (the warm-up mixes people).
+a request may carry its own "headers" (the warm-up mixes people); "every_request" holds the
+headers sent with every request (the proxy's X-Forwarded-Proto).
 Each simulated user takes the next entry of "users" (its own session cookie or token) and
 sends its requests in a loop, with no pause, so the measured concurrency is the user count.
 Anything but a 2xx (a redirect to the login page included) counts as an error.
@@ -29,6 +30,7 @@ class BenchUser(FastHttpUser):
     def on_start(self):
         entry = PLAN["users"][next(_next_user) % len(PLAN["users"])]
         self.headers = entry["headers"]
+        self.common = PLAN.get("every_request", {})
         self.requests = itertools.cycle(entry["requests"])
 
     @task
@@ -39,7 +41,7 @@ class BenchUser(FastHttpUser):
         with self.client.request(
             request["method"],
             request["path"],
-            headers=request.get("headers", self.headers),
+            headers={**self.common, **request.get("headers", self.headers)},
             json=request.get("json"),
             name=PLAN["name"],
             allow_redirects=False,

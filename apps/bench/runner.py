@@ -9,6 +9,7 @@ assignment and the reminder sweep benchmarks, and writes the report.
 import os
 import random
 import re
+import statistics
 import subprocess
 import sys
 import time
@@ -33,11 +34,14 @@ from . import harness, report, seed, sweep
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/12"
 OWN_DATABASE_PREFIX = "portal_bench"
+GROWTH_PAGES = ("my_patients", "api_assignments")
+GROWTH_WARM_UP = 2  # requests per size and page before the timed ones
 
 
 @dataclass
 class Options:
-    patients: int = 10_000
+    # A clinic of this size holds every growth panel (seed.GROWTH_PANEL_SIZES).
+    patients: int = 100_000
     users: int = field(default_factory=harness.default_workers)
     seconds: int = 10
     # Each endpoint is measured this many times, each time between two runs of its floor.
@@ -45,7 +49,9 @@ class Options:
     warmup_seconds: int = 6
     workers: int = field(default_factory=harness.default_workers)
     max_requests: int = 200_000
-    sweep_sizes: tuple[int, ...] = (10_000, 50_000, 100_000)
+    sweep_sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000)
+    # Sequential requests per growth size and page (the sizes taken in turn).
+    growth_requests: int = 30
     sweep_deliver: str = "enqueue"
     bulk_patients: int = 1_000
     conn_max_age: int = 600
@@ -88,19 +94,17 @@ def _with_adjacent_floors(runs: list[tuple[dict, dict, dict]]) -> dict:
 
 
 def bench_environment(options: Options) -> dict[str, str]:
-    """The server's and this run's settings. Each one is an ordinary setting of the portal;
-    nothing here changes what a request does, except routing the floor endpoints."""
+    """The server's and this run's settings: the production settings with the benchmark's
+    app and floor (portal.settings.bench), its own database and Redis index. Nothing here
+    changes what a request does."""
     return {
         **os.environ,
         "DATABASE_URL": options.database_url,
         "REDIS_URL": options.redis_url,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.base",
-        "DJANGO_ENV": "development",
-        "DEBUG": "False",
+        "DJANGO_SETTINGS_MODULE": "portal.settings.bench",
+        # One key for every process of the run (sessions, the encrypted TOTP secrets).
+        "SECRET_KEY": settings.SECRET_KEY,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "BENCHMARK_FLOOR_ENABLED": "True",
-        # Staff pass a real second login step (TOTP); the demo relaxation stays off.
-        "MFA_RELAX_FOR_DEMO": "False",
         "CONN_MAX_AGE": str(options.conn_max_age),
         # The per-person write limit still runs (and costs its Redis round trip) on every
         # POST, but a handful of simulated patients may post far more than a person would.
@@ -225,6 +229,7 @@ class Run:
             # The clinician's app login needs a fresh TOTP code; by now one has come round.
             sessions["clinician"]["token"] = self.clinician_app_login(server.url)
             self.measure_endpoints(server.url, self.clinician_api_scenarios(sessions))
+            self.measure_growth(server.url, sessions)
             self.measure_bulk_assign(server.url, sessions)
         self.measure_sweep()
         self.results["machine"]["load_average_at_end"] = list(os.getloadavg())
@@ -241,6 +246,8 @@ class Run:
         started = time.monotonic()
         call_command("migrate", interactive=False, verbosity=0)
         self.results["run"]["migrate_seconds"] = round(time.monotonic() - started, 1)
+        # The server serves the hashed files from the manifest, as in production.
+        call_command("collectstatic", interactive=False, clear=True, verbosity=0)
         if seed.bench_data_exists():
             seed.bench_data_delete()
         if not seed.published_library():
@@ -588,6 +595,98 @@ class Run:
             env=self.env,
         )
 
+    def _growth_logins(self, base_url: str, sessions: dict, emails: list[str]) -> dict:
+        """Web cookie and API token of each growth clinician (the big one is logged in)."""
+        logins = {seed.BIG_CLINICIAN_EMAIL: sessions["clinician"]}
+        others = [email for email in emails if email not in logins]
+        for email in others:
+            logins[email] = {
+                "cookie": harness.web_login_cookie(
+                    base_url,
+                    email=email,
+                    password=seed.BENCH_PASSWORD,
+                    totp_secret=seed.bench_totp_secret(email=email),
+                )
+            }
+        # allauth takes each TOTP code once: the app logins wait for the next one.
+        harness.wait_for_fresh_totp_period(time.time())
+        for email in others:
+            logins[email]["token"] = harness.app_login(
+                base_url,
+                email=email,
+                password=seed.BENCH_PASSWORD,
+                totp_secret=seed.bench_totp_secret(email=email),
+            )
+        return logins
+
+    def measure_growth(self, base_url: str, sessions: dict) -> None:
+        """My patients and the staff API list for clinicians with each growth panel in the
+        same clinic: the p50 of sequential requests (the sizes in turn, so that a busy spell
+        of the machine falls on all of them) and the queries one request runs."""
+        emails = seed.growth_clinician_emails(self.options.patients)
+        if len(emails) < 2:
+            self.results["missing"].append(
+                f"Growth sizes: {self.options.patients} patients hold only one of "
+                f"{seed.GROWTH_PANEL_SIZES}"
+            )
+            return
+        logins = self._growth_logins(base_url, sessions, list(emails.values()))
+
+        def requests_for(login: dict) -> dict[str, tuple[str, dict]]:
+            return {
+                "my_patients": ("/patients/", {"Cookie": login["cookie"]}),
+                "api_assignments": ("/api/v1/assignments/", {"X-Session-Token": login["token"]}),
+            }
+
+        timings: dict[int, dict[str, list[float]]] = {
+            size: {page: [] for page in GROWTH_PAGES} for size in emails
+        }
+        errors = 0
+        for attempt in range(self.options.growth_requests + GROWTH_WARM_UP):
+            for size, email in emails.items():
+                for page, (path, headers) in requests_for(logins[email]).items():
+                    status, seconds, _body = harness.timed_request(base_url, path, headers=headers)
+                    if status != 200:
+                        errors += 1
+                    elif attempt >= GROWTH_WARM_UP:
+                        timings[size][page].append(seconds)
+        sizes = {}
+        for size, email in emails.items():
+            queries = self._growth_query_counts(requests_for(logins[email]))
+            sizes[str(size)] = {
+                "clinician": email,
+                **{
+                    page: {
+                        "p50_ms": round(statistics.median(timings[size][page]) * 1000, 1)
+                        if timings[size][page]
+                        else None,
+                        "requests": len(timings[size][page]),
+                        "queries": queries[page],
+                    }
+                    for page in GROWTH_PAGES
+                },
+            }
+        self.results["growth"] = {"sizes": sizes, "errors": errors}
+        self.log(f"growth: {self.results['growth']}")
+
+    def _growth_query_counts(self, requests: dict[str, tuple[str, dict]]) -> dict[str, int]:
+        """The queries of one request of each page, run in this process through Django's
+        test client with the same session or token (what the server runs for it)."""
+        from django.test import Client
+
+        counts = {}
+        for page, (path, headers) in requests.items():
+            client = Client(headers={"host": harness.LOOPBACK, **harness.PROXY_HEADERS})
+            if "Cookie" in headers:
+                client.cookies[settings.SESSION_COOKIE_NAME] = _session_id(headers["Cookie"])
+                extra = {}
+            else:
+                extra = headers
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(path, headers=extra)
+            counts[page] = len(queries) if response.status_code == 200 else None
+        return counts
+
     def measure_bulk_assign(self, base_url: str, sessions: dict) -> None:
         """One module to N of the big clinician's patients in one request (the API's bulk
         endpoint when there is one, else the web form), the service alone, and the service's
@@ -712,11 +811,17 @@ class Run:
             assignments=sizes[-1], clinician_id=clinician.pk, now=moment
         )
         self.log(f"sweep data: {available} assignments in {time.monotonic() - started:.1f} s")
+        watermark = sweep.notification_watermark()
         runs = []
         for due in sizes:
-            made_due = sweep.sweep_prepare(due=due, moment=moment)
+            started = time.monotonic()
+            made_due = sweep.sweep_prepare(due=due, moment=moment, watermark=watermark)
+            prepare_seconds = round(time.monotonic() - started, 1)
             # The baseline is short and easily disturbed on a shared machine: best of three.
-            inserts = [sweep.plain_insert_seconds(moment=moment) for _attempt in range(3)]
+            inserts = [
+                sweep.plain_insert_seconds(moment=moment, watermark=watermark)
+                for _attempt in range(3)
+            ]
             insert_seconds, inserted = min(inserts)
             measured = sweep.sweep_in_child(
                 moment=moment,
@@ -727,6 +832,7 @@ class Run:
             runs.append(
                 {
                     "due": made_due,
+                    "prepare_seconds": prepare_seconds,
                     "insert_seconds": round(insert_seconds, 3),
                     "insert_attempts_seconds": [round(seconds, 3) for seconds, _rows in inserts],
                     "inserted": inserted,

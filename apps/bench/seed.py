@@ -39,6 +39,9 @@ BENCH_PASSWORD = "bench-portal-2026"  # noqa: S105 - bench accounts in a bench d
 # clinicians share the remaining patients in panels of PANEL_SIZE.
 BIG_PANEL_SIZE = 2000
 PANEL_SIZE = 250
+# The growth sizes: clinicians with these panels, measured side by side (the big clinician is
+# the middle one). They come first, in this order, as far as the number of patients allows.
+GROWTH_PANEL_SIZES = (200, BIG_PANEL_SIZE, 20_000)
 
 # Proportions, chosen to look like an oncology clinic a few months after go-live.
 ASSIGNMENTS_PER_PATIENT = (8, 12)  # inclusive range, about 10 on average
@@ -272,16 +275,37 @@ def _weighted(rng: random.Random, weights: dict) -> str:
     return str(rng.choices(list(weights), weights=list(weights.values()))[0])
 
 
+def leading_panels(patients: int) -> tuple[int, ...]:
+    """The exact panels the first clinicians get: the big clinician's, then the other growth
+    sizes that fit in `patients` (the big clinician first, so its address never moves)."""
+    panels = [BIG_PANEL_SIZE]
+    for size in GROWTH_PANEL_SIZES:
+        if size != BIG_PANEL_SIZE and sum(panels) + size <= patients:
+            panels.append(size)
+    return tuple(panels)
+
+
 def _clinician_count(patients: int) -> int:
-    others = math.ceil(max(patients - BIG_PANEL_SIZE, 0) / PANEL_SIZE)
-    return 1 + max(others, 1)
+    leading = leading_panels(patients)
+    others = math.ceil(max(patients - sum(leading), 0) / PANEL_SIZE)
+    return len(leading) + max(others, 1)
 
 
-def _primary_clinician_index(patient_number: int) -> int:
-    """0 is the big clinician; 1..n the others, PANEL_SIZE patients each."""
-    if patient_number < BIG_PANEL_SIZE:
-        return 0
-    return 1 + (patient_number - BIG_PANEL_SIZE) // PANEL_SIZE
+def _primary_clinician_index(patient_number: int, leading: tuple[int, ...]) -> int:
+    """0..k-1 the clinicians with the leading panels; then the others, PANEL_SIZE each."""
+    end = 0
+    for index, size in enumerate(leading):
+        end += size
+        if patient_number < end:
+            return index
+    return len(leading) + (patient_number - end) // PANEL_SIZE
+
+
+def growth_clinician_emails(patients: int) -> dict[int, str]:
+    """Panel size -> email of the clinician who has exactly that many patients, smallest
+    panel first."""
+    panels = sorted(enumerate(leading_panels(patients)), key=lambda pair: pair[1])
+    return {size: bench_email("clinician", index) for index, size in panels}
 
 
 USER_COLUMNS = (
@@ -367,8 +391,9 @@ class _Plan:
 class _Seeder:
     """Builds one chunk of patients and their history at a time, to bound memory."""
 
-    def __init__(self, *, writer, library, clinician_ids, password_hash, rng, now, result):
+    def __init__(self, *, writer, library, clinician_ids, leading, password_hash, rng, now, result):
         self.writer = writer
+        self.leading = leading
         self.library = library
         self.clinician_ids = clinician_ids
         self.password_hash = password_hash
@@ -410,16 +435,17 @@ class _Seeder:
         return ids
 
     def _create_care_teams(self, numbers: range, patient_ids: list[int]) -> list[int]:
-        others = len(self.clinician_ids) - 1
+        first_other = len(self.leading)
+        others = len(self.clinician_ids) - first_other
         links = []
         primaries = []
         for number, patient_id in zip(numbers, patient_ids, strict=True):
-            primary_index = _primary_clinician_index(number)
+            primary_index = _primary_clinician_index(number, self.leading)
             primaries.append(self.clinician_ids[primary_index])
             links.append((self.clinician_ids[primary_index], patient_id, self.now))
             if number % SECOND_CLINICIAN_EVERY == 0:
-                # Never the big clinician: their panel stays at exactly BIG_PANEL_SIZE.
-                second_index = 1 + (number + primary_index) % others
+                # Never a clinician with a leading panel: those stay at exactly their size.
+                second_index = first_other + (number + primary_index) % others
                 if second_index != primary_index:
                     links.append((self.clinician_ids[second_index], patient_id, self.now))
         self.result.care_team_links += self.writer.write(
@@ -789,6 +815,7 @@ def bench_data_seed(*, patients: int, seed: int = 2026, now: datetime | None = N
             writer=writer,
             library=library,
             clinician_ids=clinician_ids,
+            leading=leading_panels(patients),
             password_hash=password_hash,
             rng=rng,
             now=now,

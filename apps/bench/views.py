@@ -3,7 +3,7 @@
 Each floor authenticates exactly like the pages or the API it is compared with (the same
 middleware, the same session lookup, the same DRF authentication and permission classes) and
 then runs one query by primary key. Whatever an endpoint costs above its floor is the
-endpoint's own work. Routed only when settings.BENCHMARK_FLOOR_ENABLED is true.
+endpoint's own work. Routed only by the benchmark's settings (portal.settings.bench).
 """
 
 from django.contrib.auth.decorators import login_required

@@ -69,7 +69,6 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.api",
     "apps.operations",
-    "apps.bench",
 ]
 
 MIDDLEWARE = [
@@ -105,18 +104,9 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
+        # Django's default loaders, wrapped in its cached loader.
+        "APP_DIRS": True,
         "OPTIONS": {
-            # Django's cached loader, one copy per language with the constant translations
-            # written in (portal/template_loader.py).
-            "loaders": [
-                (
-                    "portal.template_loader.Loader",
-                    [
-                        "django.template.loaders.filesystem.Loader",
-                        "django.template.loaders.app_directories.Loader",
-                    ],
-                )
-            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
@@ -179,6 +169,11 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# The pieces of every page's frame (templates/base.html), kept in each process's memory: only
+# the frame's HTML for a language, role and text size, never anyone's data.
+FRAGMENT_CACHE = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "frames"}
+CACHES["frames"] = FRAGMENT_CACHE
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -325,8 +320,6 @@ MFA_RELAX_FOR_DEMO = env.bool("MFA_RELAX_FOR_DEMO", default=not IS_PRODUCTION) a
 # job if their reading is finished); the scheduler heartbeat is stale after this many seconds.
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=400)
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=300)
-# `make bench` only: routes the benchmark's floor endpoints (apps/bench). Never in production.
-BENCHMARK_FLOOR_ENABLED = env.bool("BENCHMARK_FLOOR_ENABLED", default=False) and not IS_PRODUCTION
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
 # Every task is killed at CELERY_TASK_TIME_LIMIT. Redis hands a message that was delivered

@@ -18,7 +18,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "frames": FRAGMENT_CACHE,  # noqa: F405
+}
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 MFA_RELAX_FOR_DEMO = False
 ALLOWED_HOSTS = ["*"]

@@ -1,54 +1,38 @@
-"""The floor endpoints exist only for `make bench`: routed when BENCHMARK_FLOOR_ENABLED is on."""
+"""The floor endpoints exist only for `make bench`: routed by the benchmark's own settings."""
 
 import importlib
 
 import pytest
-from django.conf import settings
-from django.contrib import admin
 from django.db import connection
-from django.test import override_settings
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import Resolver404, clear_url_caches, resolve
-
-import portal.urls
+from django.urls import Resolver404, resolve
 
 pytestmark = pytest.mark.django_db
 
 FLOOR_PATHS = ("/bench/floor/", "/bench/floor/api/")
 
 
-@pytest.fixture
-def floor_routed():
-    """The URLconf as `make bench` loads it; the normal one again afterwards."""
-
-    def reload_urls():
-        # portal/urls.py wraps the admin's login view when it runs: keep the one wrapping.
-        admin_login = admin.site.login
-        clear_url_caches()
-        importlib.reload(portal.urls)
-        admin.site.login = admin_login
-
-    with override_settings(BENCHMARK_FLOOR_ENABLED=True):
-        reload_urls()
-        yield
-    reload_urls()
-
-
-def test_the_setting_is_off_by_default():
-    assert settings.BENCHMARK_FLOOR_ENABLED is False
+@pytest.mark.parametrize("module", ["portal.settings.base", "portal.settings.test"])
+def test_the_portals_own_settings_leave_the_benchmark_out(module):
+    settings_module = importlib.import_module(module)
+    assert "apps.bench" not in settings_module.INSTALLED_APPS
+    assert settings_module.ROOT_URLCONF == "portal.urls"
+    assert not hasattr(settings_module, "BENCHMARK_FLOOR_ENABLED")
 
 
 @pytest.mark.parametrize("path", FLOOR_PATHS)
-def test_floor_is_not_routed_by_default(path, patient_client):
+def test_floor_is_not_routed_by_the_portals_urls(path, settings, patient):
+    settings.ROOT_URLCONF = "portal.urls"
     with pytest.raises(Resolver404):
         resolve(path)
-    assert patient_client.get(path).status_code == 404
+    client = Client()
+    client.force_login(patient)
+    assert client.get(path).status_code == 404
 
 
 @pytest.mark.parametrize("path", FLOOR_PATHS)
-def test_floor_answers_with_one_query_of_its_own_when_enabled(
-    path, floor_routed, patient_client, patient
-):
+def test_floor_answers_with_one_query_of_its_own_when_enabled(path, patient_client, patient):
     with CaptureQueriesContext(connection) as queries:
         response = patient_client.get(path)
 
@@ -63,11 +47,11 @@ def test_floor_answers_with_one_query_of_its_own_when_enabled(
     assert f'"accounts_user"."id" = {patient.pk}' in own[0]
 
 
-def test_web_floor_sends_anonymous_visitors_to_log_in(floor_routed, client):
+def test_web_floor_sends_anonymous_visitors_to_log_in(client):
     response = client.get("/bench/floor/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
 
 
-def test_api_floor_refuses_anonymous_callers(floor_routed, client):
+def test_api_floor_refuses_anonymous_callers(client):
     assert client.get("/bench/floor/api/").status_code == 401

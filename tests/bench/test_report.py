@@ -46,7 +46,7 @@ def fake_results() -> dict:
             "runs": [
                 {
                     "due": 10_000,
-                    "seconds": 2.0,
+                    "seconds": 1.2,
                     "insert_seconds": 0.4,
                     "peak_rss_mb": 120.0,
                     "created": 10_000,
@@ -54,7 +54,7 @@ def fake_results() -> dict:
                 },
                 {
                     "due": 100_000,
-                    "seconds": 21.0,
+                    "seconds": 12.0,
                     "insert_seconds": 1.5,
                     "peak_rss_mb": 140.0,
                     "created": 100_000,
@@ -97,12 +97,41 @@ def test_sweep_is_compared_with_the_insert_and_checked_for_linear_growth():
     sweep = report.evaluate(fake_results())["sweep"]
 
     small, large = sweep["runs"]
-    assert small["ratio_to_insert"] == 5.0
+    assert small["ratio_to_insert"] == 3.0
     assert small["meets_targets"] is True
-    assert large["ratio_to_insert"] == 14.0
+    assert large["ratio_to_insert"] == 8.0
     assert large["meets_targets"] is False
-    assert sweep["per_row_growth"] == 1.05
+    assert sweep["per_row_growth"] == 1.0
     assert sweep["linear"] is True
+
+
+def _growth(my_patients: list[tuple[float, int]]) -> dict:
+    return {
+        "errors": 0,
+        "sizes": {
+            str(size): {
+                "clinician": f"c{size}@bench.invalid",
+                "my_patients": {"p50_ms": p50, "queries": queries, "requests": 30},
+                "api_assignments": {"p50_ms": 20.0, "queries": 6, "requests": 30},
+            }
+            for size, (p50, queries) in zip((200, 2000, 20000), my_patients, strict=True)
+        },
+    }
+
+
+def test_growth_needs_a_flat_p50_and_the_same_queries_at_every_size():
+    results = fake_results()
+    results["growth"] = _growth([(30.0, 9), (33.0, 9), (44.0, 9)])
+    pages = report.evaluate(results)["growth"]["pages"]
+    assert pages["my_patients"] == {"p50_spread": 1.47, "same_queries": True, "meets_targets": True}
+    assert "| 30.0 / 9 | 33.0 / 9 | 44.0 / 9 | 1.47 | yes |" in report.render_markdown(results)
+
+    results["growth"] = _growth([(30.0, 9), (33.0, 9), (46.0, 9)])
+    assert report.evaluate(results)["growth"]["pages"]["my_patients"]["meets_targets"] is False
+    results["growth"] = _growth([(30.0, 9), (30.0, 9), (30.0, 10)])
+    verdict = report.evaluate(results)["growth"]["pages"]["my_patients"]
+    assert verdict["same_queries"] is False
+    assert verdict["meets_targets"] is False
 
 
 def test_bulk_assign_needs_the_same_query_count_at_every_size():

@@ -6,7 +6,6 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import Count
-from django.test import override_settings
 
 from apps.accounts.models import CareTeamMembership, User
 from apps.assignments.models import Assignment, CheckAttempt, SectionProgress
@@ -176,8 +175,31 @@ def test_seeding_needs_a_published_library():
         seed.bench_data_seed(patients=5)
 
 
-@override_settings(IS_PRODUCTION=True)
-def test_never_seeds_in_production(library):
-    with pytest.raises(CommandError, match="production"):
+def test_seed_bench_is_unknown_without_the_benchmarks_settings(settings, library):
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "apps.bench"]
+    with pytest.raises(CommandError, match="Unknown command"):
         seed_bench(patients=5)
     assert not seed.bench_data_exists()
+
+
+def test_growth_clinicians_have_exactly_their_panel_sizes(library, monkeypatch):
+    # The real sizes (200, 2,000, 20,000) scaled down: the same layout with 25 patients.
+    monkeypatch.setattr(seed, "BIG_PANEL_SIZE", 4)
+    monkeypatch.setattr(seed, "GROWTH_PANEL_SIZES", (2, 4, 8))
+    monkeypatch.setattr(seed, "PANEL_SIZE", 3)
+    seed_bench(patients=25)
+
+    emails = seed.growth_clinician_emails(25)
+    assert list(emails) == [2, 4, 8]
+    assert emails[4] == seed.BIG_CLINICIAN_EMAIL
+    for size, email in emails.items():
+        # Second clinicians are only ever the others, so these panels stay exact.
+        assert CareTeamMembership.objects.filter(clinician__email=email).count() == size
+    others = seed.bench_users().filter(role=User.Role.CLINICIAN).exclude(email__in=emails.values())
+    assert others.count() == 4  # 11 patients left, in panels of 3
+
+
+def test_growth_sizes_that_do_not_fit_are_left_out():
+    assert seed.leading_panels(100) == (seed.BIG_PANEL_SIZE,)
+    assert seed.leading_panels(10_000) == (2_000, 200)
+    assert seed.leading_panels(100_000) == (2_000, 200, 20_000)

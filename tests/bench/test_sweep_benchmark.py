@@ -11,6 +11,7 @@ from apps.assignments.models import Assignment
 from apps.bench import seed, sweep
 from apps.reminders.models import Notification
 from tests.factories import ClinicianFactory
+from tests.reminders.factories import NotificationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,9 +33,10 @@ def test_sweep_patients_have_one_open_assignment_per_module(sweep_data, library)
 
 
 def test_exactly_the_asked_number_is_due_and_the_baseline_leaves_nothing(sweep_data, moment):
-    assert sweep.sweep_prepare(due=12, moment=moment) == 12
+    watermark = sweep.notification_watermark()
+    assert sweep.sweep_prepare(due=12, moment=moment, watermark=watermark) == 12
 
-    seconds, rows = sweep.plain_insert_seconds(moment=moment)
+    seconds, rows = sweep.plain_insert_seconds(moment=moment, watermark=watermark)
 
     assert rows == 12
     assert seconds >= 0
@@ -42,7 +44,7 @@ def test_exactly_the_asked_number_is_due_and_the_baseline_leaves_nothing(sweep_d
 
 
 def test_the_child_command_sweeps_the_due_ones_and_reports_its_memory(sweep_data, moment):
-    sweep.sweep_prepare(due=12, moment=moment)
+    sweep.sweep_prepare(due=12, moment=moment, watermark=sweep.notification_watermark())
     out = StringIO()
 
     call_command("bench_sweep_once", now=moment.isoformat(), deliver="none", stdout=out)
@@ -59,10 +61,14 @@ def test_the_child_command_sweeps_the_due_ones_and_reports_its_memory(sweep_data
     )
 
 
-def test_preparing_again_starts_from_no_reminders(sweep_data, moment):
-    sweep.sweep_prepare(due=12, moment=moment)
+def test_preparing_again_removes_the_sweeps_reminders_and_keeps_earlier_ones(sweep_data, moment):
+    earlier = NotificationFactory()
+    watermark = sweep.notification_watermark()
+    sweep.sweep_prepare(due=12, moment=moment, watermark=watermark)
     call_command("bench_sweep_once", now=moment.isoformat(), deliver="none", stdout=StringIO())
+    assert Notification.objects.filter(assignment__in=sweep.sweep_assignments()).count() == 12
 
-    assert sweep.sweep_prepare(due=20, moment=moment) == 20
+    assert sweep.sweep_prepare(due=20, moment=moment, watermark=watermark) == 20
 
     assert not Notification.objects.filter(assignment__in=sweep.sweep_assignments()).exists()
+    assert list(Notification.objects.values_list("pk", flat=True)) == [earlier.pk]

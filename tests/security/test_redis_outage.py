@@ -41,11 +41,12 @@ def _closed_port() -> int:
 @pytest.fixture
 def redis_down(settings):
     settings.CACHES = {
+        **settings.CACHES,  # the page frame's "frames" cache stays
         "default": {
             "BACKEND": "portal.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
             "KEY_PREFIX": "portal-outage-test",
-        }
+        },
     }
     # A new port each time, so the memory the cache falls back to starts empty too.
     portal_cache.unreachable_since.clear()

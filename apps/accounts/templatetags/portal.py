@@ -1,56 +1,8 @@
 """Template helpers shared by every app's templates."""
 
-import functools
-
 from django import template
-from django.core.signals import setting_changed
-from django.templatetags.static import static
-
-from apps.accounts import chrome as page_chrome
-from portal import reversing
 
 register = template.Library()
-
-
-# --- Addresses that never change while the process runs ---------------------------------------
-# Every page's header and footer name the same dozen addresses (menu, log out, language, text
-# size, style sheets, scripts). {% url %} and {% static %} work each one out again on every
-# page: together a third of base.html's cost (docs/performance.md). These two tags give the same
-# answer, worked out once per process.
-
-
-@register.simple_tag
-def fixed_url(name: str) -> str:
-    """{% url name %} for an address that takes no arguments, worked out once (per script
-    prefix, which a deployment under a sub-path sets): portal.reversing."""
-    return reversing.fixed(name)
-
-
-@functools.cache
-def _asset(path: str) -> str:
-    return static(path)
-
-
-@register.simple_tag
-def asset(path: str) -> str:
-    """{% static path %}, worked out once per process (the manifest of hashed names is fixed
-    for the life of the process)."""
-    return _asset(path)
-
-
-def _forget_assets(*, setting, **kwargs) -> None:
-    # Tests that change these settings must not get an address worked out before the change.
-    if setting in {"STATIC_URL", "STORAGES"}:
-        _asset.cache_clear()
-
-
-setting_changed.connect(_forget_assets)
-
-
-@register.simple_tag(takes_context=True)
-def chrome(context, part: str):
-    """One part of every page's frame ("head", "top" or "bottom"): apps.accounts.chrome."""
-    return page_chrome.render(part, context)
 
 
 _WIDGET_CLASSES = {

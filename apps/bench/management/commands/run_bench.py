@@ -1,6 +1,7 @@
 """`make bench`: the performance benchmark (see docs/performance.md).
 
-Run from `make bench` (or `python manage.py run_bench`), it recreates the benchmark's own
+Run from `make bench` (or `python manage.py run_bench --settings portal.settings.bench`: the
+command exists only under the benchmark's settings), it recreates the benchmark's own
 PostgreSQL database and runs itself again in a process configured for it; that second
 process does the work (apps/bench/runner.py).
 """
@@ -14,6 +15,14 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.bench import runner
+
+QUICK = {
+    "patients": 25_000,
+    "seconds": 5,
+    "rounds": 1,
+    "sweep_sizes": (10_000,),
+    "growth_requests": 10,
+}
 
 
 def _sizes(value: str) -> tuple[int, ...]:
@@ -29,7 +38,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         defaults = runner.Options()
-        parser.add_argument("--patients", type=int, default=defaults.patients)
+        parser.add_argument(
+            "--patients", type=int, default=None, help=f"Default {defaults.patients:,}."
+        )
         parser.add_argument(
             "--users",
             type=int,
@@ -37,19 +48,19 @@ class Command(BaseCommand):
             help="Concurrent simulated users (default: one per gunicorn worker).",
         )
         parser.add_argument(
-            "--seconds", type=int, default=defaults.seconds, help="Measured seconds per endpoint."
+            "--seconds", type=int, default=None, help="Measured seconds per endpoint."
         )
         parser.add_argument(
             "--rounds",
             type=int,
-            default=defaults.rounds,
+            default=None,
             help="Runs of each endpoint, each between two runs of its floor.",
         )
         parser.add_argument("--workers", type=int, default=defaults.workers)
         parser.add_argument(
             "--sweep-sizes",
             type=_sizes,
-            default=defaults.sweep_sizes,
+            default=None,
             help="Due assignments per sweep run, comma-separated.",
         )
         parser.add_argument(
@@ -64,14 +75,29 @@ class Command(BaseCommand):
             default=os.environ.get("BENCH_REDIS_URL", runner.DEFAULT_REDIS_URL),
             help="A Redis database the benchmark may empty (BENCH_REDIS_URL).",
         )
+        parser.add_argument(
+            "--growth-requests",
+            type=int,
+            default=None,
+            help="Timed requests per growth size and page.",
+        )
+        parser.add_argument(
+            "--quick",
+            action="store_true",
+            help=f"For trying a change: {QUICK['patients']:,} patients (every growth size "
+            f"still fits), {QUICK['seconds']} s runs, one round, one sweep size; options given "
+            "explicitly still win.",
+        )
         parser.add_argument("--json", default=str(defaults.json_path))
         parser.add_argument("--markdown", default=str(defaults.markdown_path))
 
     def handle(self, *args, **options):
-        if settings.IS_PRODUCTION:
-            raise CommandError(
-                "The benchmark seeds synthetic accounts; it never runs in production."
-            )
+        # An option given on the command line wins; then --quick's value; then the default.
+        preset = QUICK if options["quick"] else {}
+        defaults = runner.Options()
+        for name in ("patients", "seconds", "rounds", "sweep_sizes", "growth_requests"):
+            if options[name] is None:
+                options[name] = preset.get(name, getattr(defaults, name))
         run_options = runner.Options(
             patients=options["patients"],
             users=options["users"] or options["workers"],
@@ -79,6 +105,7 @@ class Command(BaseCommand):
             rounds=max(1, options["rounds"]),
             workers=options["workers"],
             sweep_sizes=options["sweep_sizes"],
+            growth_requests=options["growth_requests"],
             database_url=options["database_url"],
             redis_url=options["redis_url"],
             json_path=Path(options["json"]),

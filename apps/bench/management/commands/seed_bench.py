@@ -1,6 +1,5 @@
 """Seed the benchmark database: `python manage.py seed_bench --patients 10000 [--reset]`."""
 
-from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
@@ -24,8 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--random-seed", type=int, default=2026)
 
     def handle(self, *args, patients: int, reset: bool, random_seed: int, **options):
-        if settings.IS_PRODUCTION:
-            raise CommandError("seed_bench writes synthetic accounts; it never runs in production.")
         if patients < 1:
             raise CommandError("--patients must be at least 1.")
         if bench_seed.bench_data_exists():

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from apps.accounts.security import client_ip
 
-from . import selectors
+from . import checks
 from .metrics import BackgroundWorkCollector
 
 
@@ -22,15 +22,15 @@ def readyz(request):
     The scheduler heartbeat is reported but does not fail readiness: a stopped beat process
     must be fixed, but taking every web node out of the load balancer would not fix it.
     """
-    checks = {
-        "database": selectors.database_ready(),
-        "redis": selectors.redis_ready(),
+    state = {
+        "database": checks.database_ready(),
+        "redis": checks.redis_ready(),
     }
-    checks["migrations"] = checks["database"] and selectors.migrations_applied()
-    ready = all(value is not False for value in checks.values())
-    checks["scheduler"] = selectors.scheduler_state() if checks["database"] else "unknown"
+    state["migrations"] = state["database"] and checks.migrations_applied()
+    ready = all(value is not False for value in state.values())
+    state["scheduler"] = checks.scheduler_state() if state["database"] else "unknown"
     return JsonResponse(
-        {"status": "ready" if ready else "unavailable", **checks}, status=200 if ready else 503
+        {"status": "ready" if ready else "unavailable", **state}, status=200 if ready else 503
     )
 
 

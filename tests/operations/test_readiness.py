@@ -8,7 +8,7 @@ import time_machine
 from django.test import override_settings
 from django.utils import timezone
 
-from apps.operations import selectors, services
+from apps.operations import checks, services
 from apps.operations.models import Heartbeat
 
 pytestmark = pytest.mark.django_db
@@ -24,13 +24,13 @@ def test_ready_when_database_and_migrations_are(client):
 
 
 def test_unapplied_migrations_make_the_node_unready(client):
-    with mock.patch.object(selectors, "migrations_applied", return_value=False):
+    with mock.patch.object(checks, "migrations_applied", return_value=False):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
         "database": True,
-        "redis": selectors.redis_ready(),
+        "redis": checks.redis_ready(),
         "migrations": False,
         "scheduler": "never",
     }
@@ -44,10 +44,10 @@ def test_migrations_check_sees_a_missing_migration(django_db_blocker):
     applied = recorder.migration_qs.get(app="operations", name="0002_schedules")
     applied.delete()
     try:
-        assert selectors.migrations_applied() is False
+        assert checks.migrations_applied() is False
     finally:
         recorder.record_applied("operations", "0002_schedules")
-    assert selectors.migrations_applied() is True
+    assert checks.migrations_applied() is True
 
 
 @override_settings(REDIS_URL="redis://127.0.0.1:1/0")

@@ -1,4 +1,4 @@
-"""Reads for the readiness page: each check answers True/False and never raises."""
+"""Readiness checks: each answers True/False (or a state) and never raises."""
 
 import logging
 from datetime import timedelta

@@ -22,6 +22,10 @@ def assigned_in_english(transactional_db):
     call_command("load_library", demo=True, verbosity=0)
     spanish = Module.objects.get(slug="que-es-la-inmunoterapia")
     assert spanish.status == Module.Status.IN_REVIEW
+    reviewer = User.objects.get(email="reviewer@example.com")
+    spanish.reviewed_by = reviewer
+    spanish.save(update_fields=["reviewed_by"])
+    library_services.module_approve(module=spanish, reviewer=reviewer)
     library_services.module_publish(
         module=spanish, publisher=User.objects.get(email="admin@example.com")
     )

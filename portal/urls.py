@@ -8,6 +8,8 @@ admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_header = "Patient education portal: administration"
 admin.site.site_title = "Portal admin"
 
+handler500 = "apps.accounts.views.server_error"
+
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", account_views.healthz, name="healthz"),

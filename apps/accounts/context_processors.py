@@ -23,5 +23,6 @@ def portal(request):
         # shown as configured.
         "PORTAL_NAME": gettext(settings.PORTAL_NAME),
         "CARE_TEAM_PHONE": settings.CARE_TEAM_PHONE,
+        "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER,
         "LANGUAGE_OPTIONS": _language_options(),
     }

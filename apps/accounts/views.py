@@ -4,14 +4,16 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
@@ -32,6 +34,16 @@ def home(request):
 
 
 @never_cache
+@requires_csrf_token
+def server_error(request):
+    """The 500 page, as Django's own (no context processors: they may be what failed), but
+    with the two numbers a patient in trouble needs."""
+    page = loader.get_template("500.html").render(
+        {"CARE_TEAM_PHONE": settings.CARE_TEAM_PHONE, "EMERGENCY_NUMBER": settings.EMERGENCY_NUMBER}
+    )
+    return HttpResponseServerError(page)
+
+
 def healthz(request):
     """Database and broker reachability, for load balancers and monitors. No details leak."""
     checks = {"database": False, "broker": False}

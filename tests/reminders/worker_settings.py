@@ -20,3 +20,14 @@ if "PORTAL_TEST_VISIBILITY_TIMEOUT" in os.environ:
         **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
         "visibility_timeout": int(os.environ["PORTAL_TEST_VISIBILITY_TIMEOUT"]),
     }
+# The scale-out test (tests/operations/test_scale_out.py) runs web nodes, workers and beat
+# on a queue of its own, with a lease short enough to see an interrupted send come back.
+if "PORTAL_TEST_QUEUE" in os.environ:
+    CELERY_TASK_DEFAULT_QUEUE = os.environ["PORTAL_TEST_QUEUE"]
+if "PORTAL_TEST_SEND_LEASE_SECONDS" in os.environ:
+    REMINDERS_SEND_LEASE_SECONDS = int(os.environ["PORTAL_TEST_SEND_LEASE_SECONDS"])
+# Accounts made by the test process carry its fast MD5 password hashes.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+]

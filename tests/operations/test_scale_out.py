@@ -20,11 +20,18 @@ from apps.accounts.models import CareTeamMembership
 from apps.questions.models import Question
 from apps.questions.services import reply_post
 from apps.reminders.models import Notification
-from portal.celery import app as celery_app
 from tests.factories import TEST_PASSWORD, ClinicianFactory, PatientFactory
 from tests.library.factories import PublishedModuleFactory
 from tests.reminders.factories import AssignmentFactory, NotificationPreferenceFactory
-from tests.reminders.workers import BASE_DIR, CELERY, service_env, start_worker, wait_for
+from tests.reminders.workers import (
+    BASE_DIR,
+    CELERY,
+    emails_by_recipient,
+    service_env,
+    start_worker,
+    use_real_queue,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -41,21 +48,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def emails_by_recipient(mail_dir) -> Counter:
-    found = Counter()
-    for path in mail_dir.iterdir():
-        for line in path.read_text().splitlines():
-            if line.startswith("To: "):
-                found[line[4:]] += 1
-    return found
-
-
 @pytest.fixture
 def queue(require_services, monkeypatch, settings):
-    name = f"scale-out-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", name)
-    monkeypatch.setattr(celery_app.conf, "broker_url", settings.REDIS_URL)
+    name = use_real_queue(monkeypatch, settings, prefix="scale-out")
     settings.REMINDERS_DELIVERY_BATCH_SIZE = 4
     return name
 

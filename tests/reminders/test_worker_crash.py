@@ -4,8 +4,6 @@ recorded as interrupted, resent once and so at most one duplicate."""
 
 import json
 import signal
-import uuid
-from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -15,28 +13,17 @@ from django.utils import timezone
 
 from apps.reminders import services
 from apps.reminders.models import Notification
-from portal.celery import app as celery_app
 from tests.factories import ClinicianFactory, PatientFactory
 from tests.library.factories import PublishedModuleFactory
 
 from .factories import AssignmentFactory, NotificationPreferenceFactory
-from .workers import start_worker, wait_for
+from .workers import emails_by_recipient, start_worker, use_real_queue, wait_for
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 REMINDERS = 24
 KILL_AFTER_EMAILS = 8
 Status = Notification.Status
-
-
-def _recipients(mail_dir) -> Counter:
-    """Emails written so far, by address."""
-    found = Counter()
-    for path in mail_dir.iterdir():
-        for line in path.read_text().splitlines():
-            if line.startswith("To: "):
-                found[line[4:]] += 1
-    return found
 
 
 def _unacknowledged(queue: str) -> list:
@@ -66,10 +53,7 @@ def due_reminders():
 @pytest.fixture
 def queue(require_services, monkeypatch, settings):
     """Tasks this test queues go for real to a Redis queue only its workers consume."""
-    name = f"reminders-crash-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setattr(celery_app.conf, "task_default_queue", name)
-    monkeypatch.setattr(celery_app.conf, "broker_url", settings.REDIS_URL)
+    name = use_real_queue(monkeypatch, settings, prefix="reminders-crash")
     settings.REMINDERS_DELIVERY_BATCH_SIZE = 10
     return name
 
@@ -88,7 +72,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_at_most_once(
 
         # SIGKILL: no warm shutdown, no acknowledgement, no chance to record anything.
         assert wait_for(
-            lambda: sum(_recipients(mail_dir).values()) >= KILL_AFTER_EMAILS, 30, 0.01
+            lambda: sum(emails_by_recipient(mail_dir).values()) >= KILL_AFTER_EMAILS, 30, 0.01
         ), first.tail()
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(timeout=10)
@@ -121,7 +105,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_at_most_once(
 
     rows = list(Notification.objects.select_related("recipient"))
     assert len(rows) == REMINDERS
-    emails = _recipients(mail_dir)
+    emails = emails_by_recipient(mail_dir)
     interrupted = [row for row in rows if row.interrupted_sends]
     assert [row.pk for row in interrupted] == [cut_short[0].pk]
     for row in rows:

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,3 +103,24 @@ def wait_for(condition, timeout: float, interval: float = 0.2) -> bool:
             return True
         time.sleep(interval)
     return False
+
+
+def emails_by_recipient(mail_dir: Path) -> Counter:
+    """Emails the file backend has written so far, by address."""
+    found = Counter()
+    for path in mail_dir.iterdir():
+        for line in path.read_text().splitlines():
+            if line.startswith("To: "):
+                found[line[4:]] += 1
+    return found
+
+
+def use_real_queue(monkeypatch, settings, *, prefix: str) -> str:
+    """Tasks the test process queues go for real to a Redis queue of the test's own."""
+    from portal.celery import app as celery_app
+
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(celery_app.conf, "task_always_eager", False)
+    monkeypatch.setattr(celery_app.conf, "task_default_queue", name)
+    monkeypatch.setattr(celery_app.conf, "broker_url", settings.REDIS_URL)
+    return name

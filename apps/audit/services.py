@@ -2,15 +2,27 @@
 that patient's information, on the web and in the API."""
 
 import functools
+import gzip
+import hashlib
+import json
+import logging
+import os
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
-from django.db import connection
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.accounts.security import client_ip
 
 from .models import AuditEvent
+
+security_logger = logging.getLogger("portal.security")
 
 
 def audit_log(
@@ -133,3 +145,63 @@ def _insert_unnested(*, actor, action, rows, channel, at, ip) -> None:
     params = [actor.pk, action, patient_ids, *objects, channel, at, ip]
     with connection.cursor() as cursor:
         cursor.execute(_unnest_sql(objects_vary=objects_vary), params)
+
+
+@dataclass(frozen=True)
+class ArchiveReport:
+    rows: int
+    path: Path | None
+    sha256: str
+
+
+AUDIT_ARCHIVE_FIELDS = (
+    "id",
+    "at",
+    "actor_id",
+    "action",
+    "subject_patient_id",
+    "object_type",
+    "object_id",
+    "channel",
+    "ip",
+)
+
+
+def audit_archive(*, before: datetime, directory: Path) -> ArchiveReport:
+    """Move audit rows older than `before` to a gzip JSON-lines file in `directory`.
+
+    The file is written and synced to disk first; only then, in one transaction, are the
+    same rows deleted (the only delete the append-only trigger allows, see migration 0006),
+    and a security-log line records the file, its row count and its SHA-256. Refuses a
+    cut-off less than AUDIT_RETENTION_DAYS ago: the trail is kept at least that long.
+    """
+    oldest_allowed = timezone.now() - timedelta(days=settings.AUDIT_RETENTION_DAYS)
+    if before > oldest_allowed:
+        raise ValueError(
+            f"Audit rows are kept {settings.AUDIT_RETENTION_DAYS} days: the cut-off must be "
+            f"{oldest_allowed:%Y-%m-%d} or earlier."
+        )
+    with transaction.atomic():
+        rows = AuditEvent.objects.filter(at__lt=before).order_by("at", "id")
+        ids = list(rows.values_list("id", flat=True))
+        if not ids:
+            return ArchiveReport(rows=0, path=None, sha256="")
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"audit-before-{before:%Y%m%dT%H%M%S}-{len(ids)}.jsonl.gz"
+        with gzip.open(path, "wt", encoding="utf-8") as archive:
+            for row in rows.values(*AUDIT_ARCHIVE_FIELDS).iterator(chunk_size=2000):
+                archive.write(json.dumps(row, cls=DjangoJSONEncoder, sort_keys=True) + "\n")
+        digest = hashlib.sha256()
+        with path.open("rb") as written:
+            os.fsync(written.fileno())
+            for block in iter(lambda: written.read(1 << 20), b""):
+                digest.update(block)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL portal.audit_archive = 'on'")
+        # The model refuses deletes everywhere else; this is the one place that may.
+        deleted, _ = models.QuerySet.delete(AuditEvent.objects.filter(id__in=ids))
+    security_logger.warning(
+        "event=audit_archive rows=%s file=%s sha256=%s", deleted, path.name, digest.hexdigest()
+    )
+    return ArchiveReport(rows=deleted, path=path, sha256=digest.hexdigest())

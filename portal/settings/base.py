@@ -320,6 +320,10 @@ MFA_RELAX_FOR_DEMO = env.bool("MFA_RELAX_FOR_DEMO", default=not IS_PRODUCTION) a
 # job if their reading is finished); the scheduler heartbeat is stale after this many seconds.
 NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=400)
 HEARTBEAT_STALE_SECONDS = env.int("HEARTBEAT_STALE_SECONDS", default=300)
+# The audit trail is kept at least this long (HIPAA keeps documentation six years); older
+# rows may be moved to files in AUDIT_ARCHIVE_DIR with `manage.py archive_audit`.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=6 * 366)
+AUDIT_ARCHIVE_DIR = env.str("AUDIT_ARCHIVE_DIR", default=str(VAR_DIR / "audit-archive"))
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/.
 # Every task is killed at CELERY_TASK_TIME_LIMIT. Redis hands a message that was delivered

@@ -497,6 +497,8 @@ LOGGING = {
         # Request logs would carry URLs with patient ids; keep them at warning level.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING" if IS_PRODUCTION else "INFO"},
+        # It would log "generated a new id" at INFO for every request without X-Request-ID.
+        "django_guid": {"level": "WARNING"},
     },
 }
 

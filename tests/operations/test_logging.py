@@ -83,3 +83,14 @@ def test_an_invalid_request_id_is_replaced_by_a_new_one(client, db):
     response = client.get("/healthz", HTTP_X_REQUEST_ID="<script>not-a-uuid</script>")
     assert "script" not in response["X-Request-ID"]
     assert len(response["X-Request-ID"]) == 32
+
+
+def test_a_request_without_an_id_does_not_add_a_log_line(client, db, log_lines):
+    guid_logger = logging.getLogger("django_guid")
+    before = guid_logger.level
+    guid_logger.setLevel(deployed_settings.LOGGING["loggers"]["django_guid"]["level"])
+    try:
+        client.get("/healthz")
+    finally:
+        guid_logger.setLevel(before)
+    assert not [line for line in log_lines if json.loads(line)["logger"] == "django_guid"]

@@ -349,7 +349,10 @@ class AssignmentFilter(django_filters.FilterSet):
     module = django_filters.CharFilter(
         field_name="module__slug", max_length=80, help_text="Only this module (its slug)."
     )
-    overdue = django_filters.BooleanFilter(
+    # Exactly the two words the schema documents: a BooleanFilter would also take 0, 1 or
+    # "yes" and treat anything else as "no filter", a 200 for a mistyped request.
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
         method="filter_overdue",
         help_text="true: open and past the due date in the patient's time zone; false: not.",
     )
@@ -367,7 +370,7 @@ class AssignmentFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         timezones = queryset.order_by().values_list("patient__timezone", flat=True).distinct()
         overdue = _overdue_q(timezones=list(timezones))
-        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)
 
 
 # --- Views ------------------------------------------------------------------------------------

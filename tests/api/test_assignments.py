@@ -407,3 +407,10 @@ def test_list_counts_the_sections_of_the_version_each_row_is_about(api_as, peopl
     rows = {row["id"]: row for row in api_as(role).get(ASSIGNMENTS).json()["results"]}
     assert rows[finished.pk]["sections_total"] == 3
     assert rows[reading.pk]["sections_total"] == 5
+
+
+@pytest.mark.parametrize("value", ["0", "1", "yes", "True"])
+def test_overdue_takes_only_true_or_false(api_as, value):
+    response = api_as("clinician").get(ASSIGNMENTS + f"?overdue={value}")
+    assert response.status_code == 400
+    assert "overdue" in response.json()

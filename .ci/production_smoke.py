@@ -278,7 +278,8 @@ def main() -> int:
     deploy_check = manage(env, "check", "--deploy", "--fail-level", "WARNING")
     print(deploy_check.strip() or "check --deploy: no issues")
     manage(env, "seed_demo")
-    manage(env, "load_library")
+    # Demo publishing (marked "not clinically reviewed"): a real install publishes through review.
+    manage(env, "load_library", "--demo")
     totp_secret = manage(env, "shell", "-c", ENROL_STAFF_MFA).strip().splitlines()[-1]
 
     server = subprocess.Popen(

@@ -7,13 +7,14 @@ Clinicians assign and cancel reading in the portal itself, where the rules live
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.admin_mixins import ReadOnlyAdminMixin
 from apps.accounts.models import User
 from apps.audit.services import audit_log
 
 from .models import Assignment
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """A record to read, for portal admins only (not for content editors)."""
 
     def has_module_permission(self, request) -> bool:
@@ -21,15 +22,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return request.user.is_portal_admin and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def changelist_view(self, request, extra_context=None):
         # Reading patients' records in the admin is access like any other.

@@ -5,13 +5,14 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.admin_mixins import ReadOnlyAdminMixin
 from apps.accounts.security import log_security_event
 
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, for portal admins to read. Nobody adds, changes or deletes rows here.
 
     The permission methods return False for superusers too: Django would otherwise give a
@@ -51,15 +52,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return self._is_portal_admin(request)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @staticmethod
     def _is_portal_admin(request) -> bool:
         user = request.user
@@ -91,7 +83,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 # reset a lost authenticator app, and nothing else.
 
 
-class UserSessionAdmin(admin.ModelAdmin):
+class UserSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Where people are logged in: the device, the address and when, never the session key.
 
     A key works as a cookie or an X-Session-Token, so whoever reads it can act as that person
@@ -106,15 +98,6 @@ class UserSessionAdmin(admin.ModelAdmin):
     fields = ["user", "device", "ip", "created_at", "last_seen_at"]
     readonly_fields = fields
     actions = ["end_sessions"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("device"))
     def device(self, obj: UserSession) -> str:

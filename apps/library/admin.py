@@ -17,6 +17,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.accounts.admin_mixins import ReadOnlyAdminMixin
+
 from . import diffing, selectors, services
 from .forms import (
     CheckQuestionAdminForm,
@@ -99,7 +101,7 @@ class WaitingForMeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ModuleReviewInline(admin.TabularInline):
+class ModuleReviewInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The review history: who wrote, who reviewed, what they said, which version it led to."""
 
     model = ModuleReview
@@ -128,21 +130,12 @@ class ModuleReviewInline(admin.TabularInline):
             .prefetch_related("writers")
         )
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("Written by"))
     def written_by(self, obj):
         return ", ".join(user.get_full_name() or user.email for user in obj.writers.all()) or "—"
 
 
-class ModuleVersionInline(admin.TabularInline):
+class ModuleVersionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ModuleVersion
     extra = 0
     ordering = ["-number"]
@@ -155,15 +148,6 @@ class ModuleVersionInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("published_by", "reviewed_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("Preview"))
     def view(self, obj):
@@ -601,7 +585,7 @@ class ModuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModuleVersion)
-class ModuleVersionAdmin(admin.ModelAdmin):
+class ModuleVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Published versions, read-only: they are the record of what patients read."""
 
     list_display = [
@@ -628,15 +612,6 @@ class ModuleVersionAdmin(admin.ModelAdmin):
         "snapshot_json",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("Preview"))
     def preview(self, obj):

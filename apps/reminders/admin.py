@@ -1,12 +1,13 @@
 from django.contrib import admin
 
+from apps.accounts.admin_mixins import ReadOnlyAdminMixin
 from apps.audit.services import audit_log
 
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The message log, read-only: rows are written by the sweep and the delivery task."""
 
     list_display = [
@@ -54,15 +55,6 @@ class NotificationAdmin(admin.ModelAdmin):
         "last_error",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         audit_log(actor=request.user, action="notification.list", patient=None, request=request)

@@ -1,0 +1,542 @@
+"""The FHIR R4 endpoint: read, search, Patient/$everything, create Task, metadata.
+
+Authentication, the staff second-factor rule and the write throttle are the REST API's
+(REST_FRAMEWORK defaults); scoping comes from the apps' selectors (scopes.py) and assigning
+from the assignment service. Staff reads are audited as the API audits them, on channel
+"fhir". These views are left out of /api/v1/'s OpenAPI schema (schema = None): the
+CapabilityStatement and docs/fhir.md describe them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import F, Q, Value
+from django.http import Http404
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts.selectors import patient_get_for_user
+from apps.api.roles import IsStaffRole, PortalViewMixin
+from apps.assignments import services as assignment_services
+from apps.assignments.services import audit_patients_seen
+from apps.library.models import ModuleVersion
+
+from . import codes, inputs, resources, scopes, search
+from .capability import capability_statement
+from .protocol import (
+    MAX_ID,
+    FhirJSONParser,
+    FhirJSONRenderer,
+    PlainJSONParser,
+    fhir_exception_handler,
+)
+
+
+class PlainJSONRenderer(JSONRenderer):
+    """For a client whose Accept names only application/json."""
+
+
+def _number(resource_id: str) -> int:
+    if not resource_id.isdigit() or not 1 <= int(resource_id) <= MAX_ID:
+        raise Http404
+    return int(resource_id)
+
+
+def _one(queryset, resource_id: str):
+    """The row with this id among what the caller may see, or 404."""
+    found = queryset.filter(pk=_number(resource_id)).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+class FhirView(PortalViewMixin, APIView):
+    schema = None
+    renderer_classes = [FhirJSONRenderer, PlainJSONRenderer]
+    parser_classes = [FhirJSONParser, PlainJSONParser]
+    kind = ""
+    search_params: tuple[str, ...] = ()
+
+    def get_exception_handler(self):
+        return fhir_exception_handler
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self.request.build_absolute_uri("/fhir/r4").rstrip("/")
+
+    def full_url(self, resource: dict) -> str:
+        return f"{self.base_url}/{resource['resourceType']}/{resource['id']}"
+
+    def staff_audit(self, *, action: str, patient_ids: Iterable[int], obj=None) -> None:
+        if self.request.user.is_staff_role:
+            audit_patients_seen(
+                actor=self.request.user,
+                action=action,
+                patient_ids=list(dict.fromkeys(patient_ids)),
+                obj=obj,
+                request=self.request,
+                channel="fhir",
+            )
+
+    def searchset(self, queryset, *, build, patient_of=None, audit_action=None) -> Response:
+        """One page of `queryset` as a searchset Bundle; `build(rows)` makes the resources."""
+        page = search.page_of(self.request, total=queryset.count())
+        rows = list(queryset[page.offset : page.offset + page.size])
+        built = build(rows)
+        if audit_action and patient_of is not None:
+            self.staff_audit(action=audit_action, patient_ids=[patient_of(row) for row in rows])
+        return Response(
+            resources.bundle(
+                entries=[(self.full_url(resource), resource) for resource in built],
+                total=page.total,
+                links=search.links(self.request, page),
+            )
+        )
+
+    def params(self) -> dict[str, list[str]]:
+        return search.params(self.request, self.search_params)
+
+    def one(self, name: str, found: dict) -> str | None:
+        values = found.get(name)
+        return values[0] if values else None
+
+    def reading_url(self, assignment_id: int | None = None) -> str:
+        path = (
+            resources.reading_start_url(assignment_id)
+            if assignment_id
+            else resources.reading_list_url()
+        )
+        return self.request.build_absolute_uri(path)
+
+
+class MetadataView(FhirView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response(capability_statement(base_url=self.base_url))
+
+
+# --- People -----------------------------------------------------------------------------------
+
+
+def _person_filters(found: dict, view: FhirView) -> Q:
+    condition = Q()
+    if (value := view.one("_id", found)) is not None:
+        condition &= Q(pk=_id_or_none(value))
+    if (value := view.one("identifier", found)) is not None:
+        system, _bar, code = value.rpartition("|")
+        if system and system != codes.user_identifier_system():
+            return Q(pk__in=[])
+        condition &= Q(pk=_id_or_none(code))
+    if (value := view.one("email", found)) is not None:
+        condition &= Q(email__iexact=value.strip())
+    return condition
+
+
+def _id_or_none(value: str) -> int | None:
+    value = value.strip()
+    return int(value) if value.isdigit() and 1 <= int(value) <= MAX_ID else None
+
+
+class PatientSearchView(FhirView):
+    search_params = ("_id", "identifier", "email")
+
+    def get(self, request):
+        found = self.params()
+        rows = scopes.patients(user=request.user).filter(_person_filters(found, self))
+        return self.searchset(
+            rows.order_by("name", "id"),
+            build=lambda people: [resources.patient(person) for person in people],
+            patient_of=lambda person: person.pk,
+            audit_action="patient_list.view",
+        )
+
+
+class PatientReadView(FhirView):
+    def get(self, request, resource_id):
+        person = _one(scopes.patients(user=request.user), resource_id)
+        self.staff_audit(action="patient.view", patient_ids=[person.pk])
+        return Response(resources.patient(person))
+
+
+class PractitionerSearchView(FhirView):
+    search_params = ("_id", "identifier", "email")
+
+    def get(self, request):
+        found = self.params()
+        rows = scopes.practitioners(user=request.user).filter(_person_filters(found, self))
+        return self.searchset(
+            rows.order_by("name", "id"),
+            build=lambda people: [resources.practitioner(person) for person in people],
+        )
+
+
+class PractitionerReadView(FhirView):
+    def get(self, request, resource_id):
+        person = _one(scopes.practitioners(user=request.user), resource_id)
+        return Response(resources.practitioner(person))
+
+
+# --- Reading material -------------------------------------------------------------------------
+
+
+def _previous_versions(versions: list[ModuleVersion]) -> dict[int, int]:
+    """For each version, the version of the same module it replaced (one query)."""
+    numbers: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for module_id, number, pk in ModuleVersion.objects.filter(
+        module_id__in={version.module_id for version in versions}
+    ).values_list("module_id", "number", "pk"):
+        numbers[module_id].append((number, pk))
+    previous = {}
+    for version in versions:
+        earlier = [(n, pk) for n, pk in numbers[version.module_id] if n < version.number]
+        if earlier:
+            previous[version.pk] = max(earlier)[1]
+    return previous
+
+
+class DocumentReferenceMixin:
+    def documents(self, versions: list[ModuleVersion]) -> list[dict]:
+        previous = _previous_versions(versions)
+        url = self.reading_url()
+        return [
+            resources.document_reference(v, previous_id=previous.get(v.pk), reading_url=url)
+            for v in versions
+        ]
+
+
+_CURRENT = Q(module__current_version=F("pk")) & ~Q(module__status="retired")
+
+
+class DocumentReferenceSearchView(DocumentReferenceMixin, FhirView):
+    search_params = ("_id", "language", "status", "identifier")
+
+    def get(self, request):
+        found = self.params()
+        rows = scopes.versions(user=request.user)
+        if (value := self.one("_id", found)) is not None:
+            rows = rows.filter(pk=_id_or_none(value))
+        if (value := self.one("language", found)) is not None:
+            languages = [code.strip().rsplit("|", 1)[-1] for code in value.split(",")]
+            rows = rows.filter(module__language__in=languages)
+        if (value := self.one("status", found)) is not None:
+            wanted = search.tokens(
+                value, allowed={"current": True, "superseded": False}, name="status"
+            )
+            if set(wanted) == {True}:
+                rows = rows.filter(_CURRENT)
+            elif set(wanted) == {False}:
+                rows = rows.exclude(_CURRENT)
+        if (value := self.one("identifier", found)) is not None:
+            rows = rows.filter(module__slug=value.rpartition("|")[2])
+        return self.searchset(
+            rows.order_by("module__title", "module_id", "-number"), build=self.documents
+        )
+
+
+class DocumentReferenceReadView(DocumentReferenceMixin, FhirView):
+    def get(self, request, resource_id):
+        version = _one(scopes.versions(user=request.user), resource_id)
+        return Response(self.documents([version])[0])
+
+
+class QuestionnaireSearchView(FhirView):
+    search_params = ("_id",)
+
+    def get(self, request):
+        found = self.params()
+        rows = scopes.versions(user=request.user)
+        if (value := self.one("_id", found)) is not None:
+            rows = rows.filter(pk=_id_or_none(value))
+        return self.searchset(
+            rows.order_by("module__title", "module_id", "-number"),
+            build=lambda versions: [resources.questionnaire(v) for v in versions],
+        )
+
+
+class QuestionnaireReadView(FhirView):
+    def get(self, request, resource_id):
+        version = _one(scopes.versions(user=request.user), resource_id)
+        return Response(resources.questionnaire(version))
+
+
+# --- Tasks ------------------------------------------------------------------------------------
+
+
+class TaskMixin:
+    def task_resources(self, assignments) -> list[dict]:
+        attempts = defaultdict(list)
+        for assignment_id, pk in (
+            scopes.attempts(user=self.request.user)
+            .filter(assignment__in=[a.pk for a in assignments])
+            .order_by("-submitted_at", "-id")
+            .values_list("assignment_id", "pk")
+        ):
+            attempts[assignment_id].append(pk)
+        return [
+            resources.task(
+                assignment,
+                sections_read=assignment.sections_viewed,
+                attempt_ids=attempts[assignment.pk],
+                reading_url=self.reading_url(assignment.pk),
+            )
+            for assignment in assignments
+        ]
+
+
+class TaskView(TaskMixin, FhirView):
+    """GET: search; POST: an EHR assigns a module (create)."""
+
+    search_params = ("_id", "patient", "status", "_lastUpdated")
+    action_roles = {"post": (IsStaffRole,)}
+    # The assignment service's field names, as the parts of the Task they came from.
+    error_expressions = {
+        "patients": "Task.for",
+        "modules": "Task.focus",
+        "module": "Task.focus",
+        "due_on": "Task.restriction.period.end",
+        "note": "Task.note",
+    }
+
+    def get(self, request):
+        found = self.params()
+        rows = scopes.tasks(user=request.user)
+        if (value := self.one("_id", found)) is not None:
+            rows = rows.filter(pk=_id_or_none(value))
+        if (value := self.one("patient", found)) is not None:
+            rows = rows.filter(patient_id=search.id_of(value, kind="Patient", name="patient"))
+        if (value := self.one("status", found)) is not None:
+            statuses = search.tokens(value, allowed=codes.TASK_STATUS_CODES, name="status")
+            rows = rows.filter(status__in=statuses)
+        if "_lastUpdated" in found:
+            rows = rows.filter(
+                search.date_filter(found["_lastUpdated"], field="last_updated", name="_lastUpdated")
+            )
+        return self.searchset(
+            rows,
+            build=self.task_resources,
+            patient_of=lambda assignment: assignment.patient_id,
+            audit_action="assignment.list",
+        )
+
+    def post(self, request):
+        wanted = inputs.task_request(request.data, requester_id=request.user.pk, base=self.base_url)
+        patient = patient_get_for_user(user=request.user, patient_id=wanted.patient_id)
+        assignment = assignment_services.assignment_create(
+            assigned_by=request.user,
+            patient_id=patient.pk,
+            module_id=wanted.module_id,
+            due_on=wanted.due_on,
+            note=wanted.note,
+            request=request,
+            channel="fhir",
+        )
+        created = scopes.tasks(user=request.user).get(pk=assignment.pk)
+        resource = self.task_resources([created])[0]
+        return Response(
+            resource,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": self.full_url(resource)},
+        )
+
+
+class TaskReadView(TaskMixin, FhirView):
+    def get(self, request, resource_id):
+        assignment = _one(scopes.tasks(user=request.user), resource_id)
+        self.staff_audit(
+            action="assignment.view", patient_ids=[assignment.patient_id], obj=assignment
+        )
+        return Response(self.task_resources([assignment])[0])
+
+
+# --- Check answers ----------------------------------------------------------------------------
+
+
+def _responses(attempts) -> list[dict]:
+    return [
+        resources.questionnaire_response(attempt, patient_id=attempt.assignment.patient_id)
+        for attempt in attempts
+    ]
+
+
+class QuestionnaireResponseSearchView(FhirView):
+    search_params = ("_id", "patient")
+
+    def get(self, request):
+        found = self.params()
+        rows = scopes.attempts(user=request.user)
+        if (value := self.one("_id", found)) is not None:
+            rows = rows.filter(pk=_id_or_none(value))
+        if (value := self.one("patient", found)) is not None:
+            rows = rows.filter(
+                assignment__patient_id=search.id_of(value, kind="Patient", name="patient")
+            )
+        return self.searchset(
+            rows.order_by("-submitted_at", "-id"),
+            build=_responses,
+            patient_of=lambda attempt: attempt.assignment.patient_id,
+            audit_action="checkattempt.view",
+        )
+
+
+class QuestionnaireResponseReadView(FhirView):
+    def get(self, request, resource_id):
+        attempt = _one(scopes.attempts(user=request.user), resource_id)
+        self.staff_audit(
+            action="checkattempt.view", patient_ids=[attempt.assignment.patient_id], obj=attempt
+        )
+        return Response(_responses([attempt])[0])
+
+
+# --- Questions --------------------------------------------------------------------------------
+
+
+class CommunicationMixin:
+    def communications(self, questions, replies) -> list[dict]:
+        """Resources for loaded questions and replies (replies with question and author)."""
+        task_ids = {q.assignment_id for q in questions} | {
+            r.question.assignment_id for r in replies
+        }
+        visible = set(
+            scopes.tasks(user=self.request.user)
+            .filter(pk__in=[pk for pk in task_ids if pk])
+            .values_list("pk", flat=True)
+        )
+        return [
+            resources.communication_for_question(q, visible_task_ids=visible) for q in questions
+        ] + [resources.communication_for_reply(r, visible_task_ids=visible) for r in replies]
+
+
+class CommunicationSearchView(CommunicationMixin, FhirView):
+    """Questions and replies together, oldest first."""
+
+    search_params = ("patient",)
+
+    def get(self, request):
+        found = self.params()
+        questions = scopes.questions_listed(user=request.user)
+        replies = scopes.replies(user=request.user)
+        if (value := self.one("patient", found)) is not None:
+            patient_id = search.id_of(value, kind="Patient", name="patient")
+            questions = questions.filter(patient_id=patient_id)
+            replies = replies.filter(question__patient_id=patient_id)
+        rows = (
+            questions.order_by()
+            .annotate(kind=Value("q"), at=F("created_at"))
+            .values_list("id", "kind", "at")
+            .union(
+                replies.order_by()
+                .annotate(kind=Value("r"), at=F("created_at"))
+                .values_list("id", "kind", "at"),
+                all=True,
+            )
+            .order_by("at", "kind", "id")
+        )
+        return self.searchset(rows, build=self.build)
+
+    def build(self, rows) -> list[dict]:
+        question_ids = [pk for pk, kind, _at in rows if kind == "q"]
+        reply_ids = [pk for pk, kind, _at in rows if kind == "r"]
+        questions = {
+            q.pk: q
+            for q in scopes.questions_listed(user=self.request.user).filter(pk__in=question_ids)
+        }
+        replies = {r.pk: r for r in scopes.replies(user=self.request.user).filter(pk__in=reply_ids)}
+        built = {}
+        for resource in self.communications(list(questions.values()), list(replies.values())):
+            built[resource["id"]] = resource
+        ordered = [
+            built[resources.question_id(pk) if kind == "q" else resources.reply_id(pk)]
+            for pk, kind, _at in rows
+        ]
+        self.staff_audit(
+            action="question.list",
+            patient_ids=[q.patient_id for q in questions.values()]
+            + [r.question.patient_id for r in replies.values()],
+        )
+        return ordered
+
+
+class CommunicationReadView(CommunicationMixin, FhirView):
+    def get(self, request, resource_id):
+        kind, _dash, number = resource_id.partition("-")
+        pk = _number(number)
+        if kind == "q":
+            question = scopes.question(user=request.user, question_id=pk)
+            resource = self.communications([question], [])[0]
+            patient_id, obj = question.patient_id, question
+        elif kind == "r":
+            reply = scopes.reply(user=request.user, reply_id=pk)
+            resource = self.communications([], [reply])[0]
+            patient_id, obj = reply.question.patient_id, reply.question
+        else:
+            raise Http404
+        self.staff_audit(action="question.view", patient_ids=[patient_id], obj=obj)
+        return Response(resource)
+
+
+# --- Patient/$everything ----------------------------------------------------------------------
+
+
+class PatientEverythingView(TaskMixin, CommunicationMixin, DocumentReferenceMixin, FhirView):
+    """Everything about one patient that the caller may see, as one searchset Bundle."""
+
+    def get(self, request, resource_id):
+        search.params(request, ())
+        user = request.user
+        person = _one(scopes.patients(user=user), resource_id)
+        assignments = list(scopes.tasks(user=user).filter(patient=person))
+        attempts = list(
+            scopes.attempts(user=user)
+            .filter(assignment__patient=person)
+            .order_by("-submitted_at", "-id")
+        )
+        version_ids = (
+            {a.module.current_version_id for a in assignments}
+            | {a.completed_version_id for a in assignments}
+            | {attempt.version_id for attempt in attempts}
+        )
+        versions = list(scopes.versions(user=user).filter(pk__in=[pk for pk in version_ids if pk]))
+        questions = list(scopes.questions_listed(user=user).filter(patient=person))
+        replies = list(scopes.replies(user=user).filter(question__patient=person))
+        staff_ids = {a.assigned_by_id for a in assignments} | {
+            r.author_id for r in replies if r.author_id != person.pk
+        }
+        staff = list(scopes.practitioners(user=user).filter(pk__in=staff_ids))
+        found = [
+            resources.patient(person),
+            *self.task_resources(assignments),
+            *self.documents(versions),
+            *(resources.questionnaire(version) for version in versions if version.checks),
+            *_responses(attempts),
+            *self.communications(questions, replies),
+            *(resources.practitioner(member) for member in staff),
+        ]
+        self.staff_audit(action="record.export", patient_ids=[person.pk])
+        return Response(
+            resources.bundle(
+                entries=[(self.full_url(resource), resource) for resource in found],
+                total=len(found),
+                links={"self": request.build_absolute_uri()},
+            )
+        )
+
+
+class NotFoundView(FhirView):
+    """Any other address under /fhir/: a 404 OperationOutcome, for every method."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get(self, request, *args, **kwargs):
+        raise Http404
+
+    post = put = patch = delete = get

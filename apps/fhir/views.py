@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db.models import F, Q, Value
 from django.http import Http404
 from rest_framework import status
@@ -225,7 +226,8 @@ class DocumentReferenceSearchView(DocumentReferenceMixin, FhirView):
         if (value := self.one("_id", found)) is not None:
             rows = rows.filter(pk=_id_or_none(value))
         if (value := self.one("language", found)) is not None:
-            languages = [code.strip().rsplit("|", 1)[-1] for code in value.split(",")]
+            known = {code: code for code, _name in settings.LANGUAGES}
+            languages = search.tokens(value, allowed=known, name="language")
             rows = rows.filter(module__language__in=languages)
         if (value := self.one("status", found)) is not None:
             wanted = search.tokens(

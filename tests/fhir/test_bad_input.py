@@ -152,6 +152,7 @@ BAD_SEARCHES = [
     ("Task", {"status": ""}, 400),
     ("Communication", {"patient": "Patient/x"}, 400),
     ("DocumentReference", {"status": "draft"}, 400),
+    ("DocumentReference", {"language": "klingon"}, 400),
     ("DocumentReference", {"subject": "Patient/1"}, 400),
     ("Patient", {"name": "Pat"}, 400),
     ("QuestionnaireResponse", {"patient": "Group/1"}, 400),

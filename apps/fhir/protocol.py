@@ -7,6 +7,7 @@ ValidationError all become an OperationOutcome with the portal's plain-language 
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from django.core.exceptions import NON_FIELD_ERRORS
@@ -150,7 +151,7 @@ def fhir_exception_handler(exc, context):
         if getattr(exc, "auth_header", None):
             headers["WWW-Authenticate"] = exc.auth_header
         if getattr(exc, "wait", None):
-            headers["Retry-After"] = str(int(exc.wait))
+            headers["Retry-After"] = str(math.ceil(exc.wait))
         if isinstance(exc, exceptions.MethodNotAllowed):
             request = context.get("request")
             method = request.method if request is not None else ""
@@ -159,6 +160,15 @@ def fhir_exception_handler(exc, context):
             messages = [_("Send the body as application/fhir+json (or application/json).")]
         elif isinstance(exc, exceptions.NotAcceptable):
             messages = [_("This server answers in application/fhir+json only.")]
+        elif isinstance(exc, exceptions.NotAuthenticated):
+            messages = [
+                _("Log in first, then send your session token in the X-Session-Token header.")
+            ]
+        elif isinstance(exc, exceptions.Throttled):
+            messages = [
+                _("Too many changes in a short time. Wait %(seconds)d seconds, then try again.")
+                % {"seconds": math.ceil(exc.wait or 1)}
+            ]
         else:
             messages = _messages(exc.detail)
         issue_type = _ISSUE_TYPES.get(exc.status_code, "processing")

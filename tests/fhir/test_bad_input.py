@@ -207,4 +207,5 @@ def test_writes_are_throttled_with_an_outcome(fhir, settings, world, people):
     response = clinician.post("Task", good(world, people))
     issue = outcome(response, 429)
     assert issue["code"] == "throttled"
+    assert issue["details"]["text"].startswith("Too many changes in a short time.")
     assert response["Retry-After"]

@@ -56,6 +56,7 @@ def test_not_logged_in_is_a_401_outcome_naming_the_token_header(fhir, people):
     response = fhir("anonymous").get("Task")
     issue = outcome(response, 401)
     assert issue["code"] == "login"
+    assert "X-Session-Token" in issue["details"]["text"]
     assert response["WWW-Authenticate"] == "X-Session-Token"
 
 

@@ -9,7 +9,6 @@ CapabilityStatement and docs/fhir.md describe them.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -25,9 +24,9 @@ from apps.accounts.selectors import patient_get_for_user
 from apps.api.roles import IsStaffRole, PortalViewMixin
 from apps.assignments import services as assignment_services
 from apps.assignments.services import audit_patients_seen
-from apps.library.models import ModuleVersion
 
 from . import codes, inputs, resources, scopes, search
+from .building import Builder
 from .capability import capability_statement
 from .protocol import (
     MAX_ID,
@@ -108,13 +107,9 @@ class FhirView(PortalViewMixin, APIView):
         values = found.get(name)
         return values[0] if values else None
 
-    def reading_url(self, assignment_id: int | None = None) -> str:
-        path = (
-            resources.reading_start_url(assignment_id)
-            if assignment_id
-            else resources.reading_list_url()
-        )
-        return self.request.build_absolute_uri(path)
+    @property
+    def builder(self) -> Builder:
+        return Builder(user=self.request.user, site_url=self.request.build_absolute_uri("/"))
 
 
 class MetadataView(FhirView):
@@ -189,35 +184,10 @@ class PractitionerReadView(FhirView):
 # --- Reading material -------------------------------------------------------------------------
 
 
-def _previous_versions(versions: list[ModuleVersion]) -> dict[int, int]:
-    """For each version, the version of the same module it replaced (one query)."""
-    numbers: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for module_id, number, pk in ModuleVersion.objects.filter(
-        module_id__in={version.module_id for version in versions}
-    ).values_list("module_id", "number", "pk"):
-        numbers[module_id].append((number, pk))
-    previous = {}
-    for version in versions:
-        earlier = [(n, pk) for n, pk in numbers[version.module_id] if n < version.number]
-        if earlier:
-            previous[version.pk] = max(earlier)[1]
-    return previous
-
-
-class DocumentReferenceMixin:
-    def documents(self, versions: list[ModuleVersion]) -> list[dict]:
-        previous = _previous_versions(versions)
-        url = self.reading_url()
-        return [
-            resources.document_reference(v, previous_id=previous.get(v.pk), reading_url=url)
-            for v in versions
-        ]
-
-
 _CURRENT = Q(module__current_version=F("pk")) & ~Q(module__status="retired")
 
 
-class DocumentReferenceSearchView(DocumentReferenceMixin, FhirView):
+class DocumentReferenceSearchView(FhirView):
     search_params = ("_id", "language", "status", "identifier")
 
     def get(self, request):
@@ -240,14 +210,14 @@ class DocumentReferenceSearchView(DocumentReferenceMixin, FhirView):
         if (value := self.one("identifier", found)) is not None:
             rows = rows.filter(module__slug=value.rpartition("|")[2])
         return self.searchset(
-            rows.order_by("module__title", "module_id", "-number"), build=self.documents
+            rows.order_by("module__title", "module_id", "-number"), build=self.builder.documents
         )
 
 
-class DocumentReferenceReadView(DocumentReferenceMixin, FhirView):
+class DocumentReferenceReadView(FhirView):
     def get(self, request, resource_id):
         version = _one(scopes.versions(user=request.user), resource_id)
-        return Response(self.documents([version])[0])
+        return Response(self.builder.documents([version])[0])
 
 
 class QuestionnaireSearchView(FhirView):
@@ -273,28 +243,7 @@ class QuestionnaireReadView(FhirView):
 # --- Tasks ------------------------------------------------------------------------------------
 
 
-class TaskMixin:
-    def task_resources(self, assignments) -> list[dict]:
-        attempts = defaultdict(list)
-        for assignment_id, pk in (
-            scopes.attempts(user=self.request.user)
-            .filter(assignment__in=[a.pk for a in assignments])
-            .order_by("-submitted_at", "-id")
-            .values_list("assignment_id", "pk")
-        ):
-            attempts[assignment_id].append(pk)
-        return [
-            resources.task(
-                assignment,
-                sections_read=assignment.sections_viewed,
-                attempt_ids=attempts[assignment.pk],
-                reading_url=self.reading_url(assignment.pk),
-            )
-            for assignment in assignments
-        ]
-
-
-class TaskView(TaskMixin, FhirView):
+class TaskView(FhirView):
     """GET: search; POST: an EHR assigns a module (create)."""
 
     search_params = ("_id", "patient", "status", "_lastUpdated")
@@ -324,7 +273,7 @@ class TaskView(TaskMixin, FhirView):
             )
         return self.searchset(
             rows,
-            build=self.task_resources,
+            build=self.builder.tasks,
             patient_of=lambda assignment: assignment.patient_id,
             audit_action="assignment.list",
         )
@@ -342,7 +291,7 @@ class TaskView(TaskMixin, FhirView):
             channel="fhir",
         )
         created = scopes.tasks(user=request.user).get(pk=assignment.pk)
-        resource = self.task_resources([created])[0]
+        resource = self.builder.tasks([created])[0]
         return Response(
             resource,
             status=status.HTTP_201_CREATED,
@@ -350,23 +299,16 @@ class TaskView(TaskMixin, FhirView):
         )
 
 
-class TaskReadView(TaskMixin, FhirView):
+class TaskReadView(FhirView):
     def get(self, request, resource_id):
         assignment = _one(scopes.tasks(user=request.user), resource_id)
         self.staff_audit(
             action="assignment.view", patient_ids=[assignment.patient_id], obj=assignment
         )
-        return Response(self.task_resources([assignment])[0])
+        return Response(self.builder.tasks([assignment])[0])
 
 
 # --- Check answers ----------------------------------------------------------------------------
-
-
-def _responses(attempts) -> list[dict]:
-    return [
-        resources.questionnaire_response(attempt, patient_id=attempt.assignment.patient_id)
-        for attempt in attempts
-    ]
 
 
 class QuestionnaireResponseSearchView(FhirView):
@@ -383,7 +325,7 @@ class QuestionnaireResponseSearchView(FhirView):
             )
         return self.searchset(
             rows.order_by("-submitted_at", "-id"),
-            build=_responses,
+            build=Builder.responses,
             patient_of=lambda attempt: attempt.assignment.patient_id,
             audit_action="checkattempt.view",
         )
@@ -395,29 +337,13 @@ class QuestionnaireResponseReadView(FhirView):
         self.staff_audit(
             action="checkattempt.view", patient_ids=[attempt.assignment.patient_id], obj=attempt
         )
-        return Response(_responses([attempt])[0])
+        return Response(Builder.responses([attempt])[0])
 
 
 # --- Questions --------------------------------------------------------------------------------
 
 
-class CommunicationMixin:
-    def communications(self, questions, replies) -> list[dict]:
-        """Resources for loaded questions and replies (replies with question and author)."""
-        task_ids = {q.assignment_id for q in questions} | {
-            r.question.assignment_id for r in replies
-        }
-        visible = set(
-            scopes.tasks(user=self.request.user)
-            .filter(pk__in=[pk for pk in task_ids if pk])
-            .values_list("pk", flat=True)
-        )
-        return [
-            resources.communication_for_question(q, visible_task_ids=visible) for q in questions
-        ] + [resources.communication_for_reply(r, visible_task_ids=visible) for r in replies]
-
-
-class CommunicationSearchView(CommunicationMixin, FhirView):
+class CommunicationSearchView(FhirView):
     """Questions and replies together, oldest first."""
 
     search_params = ("patient",)
@@ -453,7 +379,9 @@ class CommunicationSearchView(CommunicationMixin, FhirView):
         }
         replies = {r.pk: r for r in scopes.replies(user=self.request.user).filter(pk__in=reply_ids)}
         built = {}
-        for resource in self.communications(list(questions.values()), list(replies.values())):
+        for resource in self.builder.communications(
+            list(questions.values()), list(replies.values())
+        ):
             built[resource["id"]] = resource
         ordered = [
             built[resources.question_id(pk) if kind == "q" else resources.reply_id(pk)]
@@ -467,17 +395,17 @@ class CommunicationSearchView(CommunicationMixin, FhirView):
         return ordered
 
 
-class CommunicationReadView(CommunicationMixin, FhirView):
+class CommunicationReadView(FhirView):
     def get(self, request, resource_id):
         kind, _dash, number = resource_id.partition("-")
         pk = _number(number)
         if kind == "q":
             question = scopes.question(user=request.user, question_id=pk)
-            resource = self.communications([question], [])[0]
+            resource = self.builder.communications([question], [])[0]
             patient_id, obj = question.patient_id, question
         elif kind == "r":
             reply = scopes.reply(user=request.user, reply_id=pk)
-            resource = self.communications([], [reply])[0]
+            resource = self.builder.communications([], [reply])[0]
             patient_id, obj = reply.question.patient_id, reply.question
         else:
             raise Http404
@@ -488,7 +416,7 @@ class CommunicationReadView(CommunicationMixin, FhirView):
 # --- Patient/$everything ----------------------------------------------------------------------
 
 
-class PatientEverythingView(TaskMixin, CommunicationMixin, DocumentReferenceMixin, FhirView):
+class PatientEverythingView(FhirView):
     """Everything about one patient that the caller may see, as one searchset Bundle."""
 
     def get(self, request, resource_id):
@@ -515,11 +443,11 @@ class PatientEverythingView(TaskMixin, CommunicationMixin, DocumentReferenceMixi
         staff = list(scopes.practitioners(user=user).filter(pk__in=staff_ids))
         found = [
             resources.patient(person),
-            *self.task_resources(assignments),
-            *self.documents(versions),
+            *self.builder.tasks(assignments),
+            *self.builder.documents(versions),
             *(resources.questionnaire(version) for version in versions if version.checks),
-            *_responses(attempts),
-            *self.communications(questions, replies),
+            *Builder.responses(attempts),
+            *self.builder.communications(questions, replies),
             *(resources.practitioner(member) for member in staff),
         ]
         self.staff_audit(action="record.export", patient_ids=[person.pk])

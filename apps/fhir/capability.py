@@ -102,6 +102,14 @@ def capability_statement(*, base_url: str) -> dict:
                     )
                 },
                 "resource": resources,
+                "operation": [
+                    {
+                        "name": "export",
+                        "definition": (
+                            "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+                        ),
+                    }
+                ],
             }
         ],
     }

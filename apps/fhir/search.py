@@ -118,6 +118,11 @@ def _moment(text: str, *, name: str) -> tuple[datetime, datetime]:
     return moment, moment + timedelta(seconds=1)
 
 
+def instant(value: str, *, name: str) -> datetime:
+    """A moment given in full (a date, or a dateTime; no prefix), in UTC if no zone."""
+    return _moment(value, name=name)[0]
+
+
 @dataclass
 class Page:
     number: int

@@ -65,6 +65,17 @@ urlpatterns = [
         views.CommunicationReadView.as_view(),
         name="communication-read",
     ),
+    path("fhir/r4/$export", views.ExportView.as_view(), name="export"),
+    path(
+        "fhir/r4/$export-status/<uuid:job_id>",
+        views.ExportStatusView.as_view(),
+        name="export-status",
+    ),
+    path(
+        "fhir/r4/$export-file/<uuid:job_id>/<int:file_id>",
+        views.ExportFileView.as_view(),
+        name="export-file",
+    ),
     # Last: anything else under /fhir/ is a 404 OperationOutcome.
     re_path(r"^fhir/", views.NotFoundView.as_view()),
 ]

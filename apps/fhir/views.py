@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q, Value
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
 from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -25,15 +27,18 @@ from apps.api.roles import IsStaffRole, PortalViewMixin
 from apps.assignments import services as assignment_services
 from apps.assignments.services import audit_patients_seen
 
-from . import codes, inputs, resources, scopes, search
+from . import codes, export, inputs, resources, scopes, search, tasks
 from .building import Builder
 from .capability import capability_statement
+from .models import ExportJob
 from .protocol import (
     MAX_ID,
     FhirJSONParser,
     FhirJSONRenderer,
     PlainJSONParser,
     fhir_exception_handler,
+    invalid,
+    outcome_response,
 )
 
 
@@ -470,3 +475,104 @@ class NotFoundView(FhirView):
         raise Http404
 
     post = put = patch = delete = get
+
+
+# --- Bulk Data $export ------------------------------------------------------------------------
+
+NDJSON_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
+
+
+class ExportView(FhirView):
+    """Kick-off: `GET $export` with `Prefer: respond-async`; staff only, their care team."""
+
+    action_roles = {"get": (IsStaffRole,)}
+
+    def get(self, request):
+        found = search.params(request, ("_type", "_since", "_outputFormat"))
+        if "respond-async" not in request.headers.get("Prefer", ""):
+            raise invalid(
+                _("An export runs in the background: send the header Prefer: respond-async.")
+            )
+        types = list(export.EXPORT_TYPES)
+        if (value := self.one("_type", found)) is not None:
+            allowed = {kind: kind for kind in export.EXPORT_TYPES}
+            types = list(dict.fromkeys(search.tokens(value, allowed=allowed, name="_type")))
+        since = None
+        if (value := self.one("_since", found)) is not None:
+            since = search.instant(value, name="_since")
+        output_format = self.one("_outputFormat", found)
+        if output_format is not None and output_format not in NDJSON_FORMATS:
+            raise invalid(
+                _("This server exports application/fhir+ndjson only."),
+                expression="_outputFormat",
+                code="not-supported",
+            )
+        job = export.export_start(
+            user=request.user,
+            types=types,
+            since=since,
+            request_url=request.build_absolute_uri(),
+            site_url=request.build_absolute_uri("/"),
+        )
+        transaction.on_commit(lambda: tasks.build_export.delay(str(job.pk)))
+        status_url = f"{self.base_url}/$export-status/{job.pk}"
+        return outcome_response(
+            [
+                {
+                    "severity": "information",
+                    "code": "informational",
+                    "text": _("The export has started. Ask for its status at %(url)s.")
+                    % {"url": status_url},
+                }
+            ],
+            status.HTTP_202_ACCEPTED,
+            headers={"Content-Location": status_url},
+        )
+
+
+def _own_job(request, job_id) -> ExportJob:
+    job = ExportJob.objects.filter(pk=job_id, requested_by=request.user).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+class ExportStatusView(FhirView):
+    def get(self, request, job_id):
+        job = _own_job(request, job_id)
+        if job.status == ExportJob.Status.ACCEPTED:
+            return Response(
+                status=status.HTTP_202_ACCEPTED,
+                headers={"X-Progress": "in progress", "Retry-After": "5"},
+            )
+        if job.status == ExportJob.Status.FAILED:
+            return outcome_response(
+                [{"code": "exception", "text": _("The export failed. Please start it again.")}],
+                status.HTTP_500_INTERNAL_SERVER_ERROR,
+            )
+        manifest = {
+            "transactionTime": resources.instant(job.transaction_time),
+            "request": job.request_url,
+            "requiresAccessToken": True,
+            "output": [
+                {"type": kind, "url": f"{self.base_url}/$export-file/{job.pk}/{pk}", "count": count}
+                for pk, kind, count in job.files.order_by("id").values_list(
+                    "pk", "resource_type", "count"
+                )
+            ],
+            "error": [],
+        }
+        return Response(manifest, content_type="application/json")
+
+    def delete(self, request, job_id):
+        _own_job(request, job_id).delete()
+        return Response(status=status.HTTP_202_ACCEPTED)
+
+
+class ExportFileView(FhirView):
+    def get(self, request, job_id, file_id):
+        job = _own_job(request, job_id)
+        found = job.files.filter(pk=file_id).first()
+        if found is None:
+            raise Http404
+        return HttpResponse(found.content, content_type="application/fhir+ndjson")

@@ -36,6 +36,7 @@ from django.urls import reverse
 from apps.accounts.models import CareTeamMembership
 from apps.assignments.models import CheckAttempt
 from apps.audit.models import AuditEvent
+from apps.fhir.models import ExportJob
 from apps.reminders.emails import unsubscribe_token
 
 from .scenario import ROLES, Scenario
@@ -857,6 +858,23 @@ def _check_attempt(s: Scenario):
     return s.objects["check_attempt"]
 
 
+def _export_job(s: Scenario):
+    """The clinician's export, with one file, made the first time an entry asks for it."""
+    if "export_job" not in s.objects:
+        job = ExportJob.objects.create(
+            requested_by=s.people["clinician"], request_url="/fhir/r4/$export", site_url="/"
+        )
+        s.objects["export_file"] = job.files.create(resource_type="Task", count=0, content="")
+        s.objects["export_job"] = job
+    return s.objects["export_job"]
+
+
+# Only the clinician who asked for an export may poll it or fetch its files.
+FHIR_EXPORTERS_OWN = dict.fromkeys(ROLES, NOT_FOUND) | {
+    "anonymous": UNAUTHORIZED,
+    "staff_without_mfa": FORBIDDEN,
+}
+
 # The patient's things: the patient and their care team see them; the other patient and the
 # other team get 404; the admin sees everyone's.
 FHIR_PATIENTS_OWN = api(
@@ -908,6 +926,19 @@ MATRIX.update(
             FHIR_PATIENTS_OWN, kwargs=fhir_id(lambda s: _check_attempt(s).pk)
         ),
         "fhir:communication-search": Entry(api(patient=OK, clinician=OK)),
+        "fhir:export": Entry(
+            api(patient=FORBIDDEN, clinician=BAD_REQUEST),
+            why="staff only; without Prefer: respond-async it is a 400 (tests/fhir/test_export.py)",
+        ),
+        "fhir:export-status": Entry(
+            FHIR_EXPORTERS_OWN | {"clinician": Expect(202)},
+            kwargs=lambda s: {"job_id": _export_job(s).pk},
+            why="202 while the export is being built",
+        ),
+        "fhir:export-file": Entry(
+            FHIR_EXPORTERS_OWN | {"clinician": OK},
+            kwargs=lambda s: {"job_id": _export_job(s).pk, "file_id": s.export_file.pk},
+        ),
         "fhir:communication-read": Entry(
             FHIR_PATIENTS_OWN, kwargs=fhir_id(lambda s: f"q-{s.question.pk}")
         ),

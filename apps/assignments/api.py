@@ -21,9 +21,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.api.exceptions import rename_error_fields
-from apps.api.fields import IdField, IdFilter
-from apps.api.roles import IsPatient, IsStaffRole, PortalViewMixin
+from apps.accounts.roles import IsPatient, IsStaffRole, PortalViewMixin
+from apps.core.drf import IdField, IdFilter, rename_error_fields
 from apps.library.models import Module, ModuleVersion
 
 from . import selectors, services

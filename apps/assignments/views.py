@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import clinician_required, patient_required
-from apps.audit.services import audit_log
+from apps.audit.services import audit_log, audit_patients_seen
 from apps.questions import selectors as question_selectors
 from apps.reminders import selectors as reminder_selectors
 
@@ -301,7 +301,7 @@ def my_patients(request):
         per_page=PATIENTS_PER_PAGE,
     )
     patients = page.object_list
-    services.audit_patients_seen(
+    audit_patients_seen(
         actor=request.user,
         action="patient_list.view",
         patient_ids=[patient.pk for patient in patients],
@@ -327,7 +327,7 @@ def patients_export(request):
     """The patient list as CSV, with the same search and filters as the page (all pages)."""
     _form, rows = _dashboard_rows(request)
     patients = list(rows)
-    services.audit_patients_seen(
+    audit_patients_seen(
         actor=request.user,
         action="patient_list.export",
         patient_ids=[patient.pk for patient in patients],
@@ -482,7 +482,7 @@ def module_overview(request):
 @clinician_required
 def module_results(request, module_id):
     results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
-    services.audit_patients_seen(
+    audit_patients_seen(
         actor=request.user,
         action="module_results.view",
         patient_ids=[s.assignment.patient_id for s in results.summaries],
@@ -495,7 +495,7 @@ def module_results(request, module_id):
 @clinician_required
 def module_results_export(request, module_id):
     results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
-    services.audit_patients_seen(
+    audit_patients_seen(
         actor=request.user,
         action="module_results.export",
         patient_ids=[s.assignment.patient_id for s in results.summaries],

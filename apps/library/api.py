@@ -15,7 +15,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 
-from apps.api.roles import PortalViewMixin
+from apps.accounts.roles import PortalViewMixin
 
 from . import selectors
 from .models import Module

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "apps.questions",
     "apps.reminders",
     "apps.audit",
+    "apps.records",
     "apps.api",
     "apps.operations",
 ]

@@ -48,6 +48,32 @@ Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
 
 
+# --- Modules a user may read ------------------------------------------------------------------
+
+
+def module_list_for_user(*, user: User, language: str | None = None) -> QuerySet[Module]:
+    """Published modules: every one for staff, only the ones assigned to them for a patient."""
+    modules = module_list_published(language=language)
+    if not user.is_authenticated or not user.is_active:
+        return modules.none()
+    if user.is_staff_role:
+        return modules
+    if user.is_patient:
+        assigned = Assignment.objects.filter(module=OuterRef("pk"), patient=user).exclude(
+            status=Assignment.Status.CANCELLED
+        )
+        return modules.filter(Exists(assigned))
+    return modules.none()
+
+
+def module_get_for_user(*, user: User, slug: str) -> Module:
+    """One readable module in the user's scope, or 404 (never say whether it exists)."""
+    try:
+        return module_list_for_user(user=user).get(slug=slug)
+    except Module.DoesNotExist:
+        raise Http404("No such module.") from None
+
+
 # --- Time zones -------------------------------------------------------------------------------
 
 

@@ -17,8 +17,6 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import clinician_required, patient_required
 from apps.audit.services import audit_log, audit_patients_seen
-from apps.questions import selectors as question_selectors
-from apps.reminders import selectors as reminder_selectors
 
 from . import display, exports, selectors, services
 from .charts import completion_chart
@@ -83,10 +81,7 @@ def my_reading(request):
     return render(
         request,
         "assignments/my_reading.html",
-        {
-            "groups": groups,
-            "answered_questions": question_selectors.answered_banner_for_patient(patient=patient),
-        },
+        {"groups": groups},
     )
 
 
@@ -348,12 +343,7 @@ def patient_detail(request, patient_id):
         request=request,
         channel="web",
     )
-    notifications = reminder_selectors.notification_list_for_patient(patient=detail.patient)
-    return render(
-        request,
-        "assignments/patient_detail.html",
-        {"detail": detail, "notifications": notifications},
-    )
+    return render(request, "assignments/patient_detail.html", {"detail": detail})
 
 
 @clinician_required

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.permissions import clinician_required, patient_required
 from apps.audit.services import audit_log, audit_patients_seen
 
-from . import display, exports, selectors, services
+from . import dashboards, display, exports, selectors, services
 from .charts import completion_chart
 from .forms import AssignForm, CheckForm, DashboardForm
 from .grading import mark_answers
@@ -60,9 +60,6 @@ def my_reading(request):
     zone = patient.tzinfo
     finished_modules = {a.module_id for a in assignments if a.status == Assignment.Status.COMPLETED}
     for assignment in assignments:
-        assignment.is_overdue = (
-            assignment.is_open and assignment.due_on is not None and assignment.due_on < today
-        )
         assignment.is_reread = assignment.is_open and assignment.module_id in finished_modules
     done = [a for a in assignments if a.status == Assignment.Status.COMPLETED]
     done.sort(key=lambda a: a.completed_at, reverse=True)
@@ -73,8 +70,11 @@ def my_reading(request):
         }
         for heading, members in (
             (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),
-            (_("Started"), [a for a in assignments if a.status == Assignment.Status.IN_PROGRESS]),
-            (_("Done"), done),
+            (
+                Assignment.PATIENT_STATUS_WORDS[Assignment.Status.IN_PROGRESS],
+                [a for a in assignments if a.status == Assignment.Status.IN_PROGRESS],
+            ),
+            (Assignment.PATIENT_STATUS_WORDS[Assignment.Status.COMPLETED], done),
         )
         if members
     ]
@@ -277,7 +277,7 @@ def reading_complete(request, assignment_id):
 def _dashboard_rows(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
-    rows = selectors.patient_dashboard_rows(
+    rows = dashboards.patient_dashboard_rows(
         user=request.user, search=search, filters=show, sort=sort
     )
     return form, rows
@@ -287,7 +287,7 @@ def _dashboard_rows(request):
 def my_patients(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
-    page = selectors.patient_dashboard_page(
+    page = dashboards.patient_dashboard_page(
         user=request.user,
         search=search,
         filters=show,
@@ -335,7 +335,7 @@ def patients_export(request):
 
 @clinician_required
 def patient_detail(request, patient_id):
-    detail = selectors.patient_detail(user=request.user, patient_id=patient_id)
+    detail = dashboards.patient_detail(user=request.user, patient_id=patient_id)
     audit_log(
         actor=request.user,
         action="patient.view",
@@ -461,7 +461,7 @@ def assignment_reread(request, assignment_id):
 
 @clinician_required
 def module_overview(request):
-    rows = selectors.module_overview_for_clinician(user=request.user)
+    rows = dashboards.module_overview_for_clinician(user=request.user)
     return render(
         request,
         "assignments/module_overview.html",
@@ -471,7 +471,7 @@ def module_overview(request):
 
 @clinician_required
 def module_results(request, module_id):
-    results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
+    results = dashboards.module_results_for_clinician(user=request.user, module_id=module_id)
     audit_patients_seen(
         actor=request.user,
         action="module_results.view",
@@ -484,7 +484,7 @@ def module_results(request, module_id):
 
 @clinician_required
 def module_results_export(request, module_id):
-    results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
+    results = dashboards.module_results_for_clinician(user=request.user, module_id=module_id)
     audit_patients_seen(
         actor=request.user,
         action="module_results.export",

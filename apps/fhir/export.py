@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.assignments.services import audit_patients_seen
+from apps.audit.services import audit_patients_seen
 
 from . import scopes
 from .building import Builder

@@ -22,10 +22,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.roles import IsStaffRole, PortalViewMixin
 from apps.accounts.selectors import patient_get_for_user
-from apps.api.roles import IsStaffRole, PortalViewMixin
 from apps.assignments import services as assignment_services
-from apps.assignments.services import audit_patients_seen
+from apps.audit.services import audit_patients_seen
 
 from . import codes, export, inputs, resources, scopes, search, tasks
 from .building import Builder

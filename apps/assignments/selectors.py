@@ -543,7 +543,11 @@ class PatientDetail:
     patient: User
     today: date
     summaries: list[AssignmentSummary]
-    open_question_count: int
+    waiting_questions: list[Question]
+
+    @property
+    def open_question_count(self) -> int:
+        return len(self.waiting_questions)
 
     @property
     def open_summaries(self) -> list[AssignmentSummary]:
@@ -630,14 +634,21 @@ def patient_detail(*, user: User, patient_id) -> PatientDetail:
             and summary.assignment.module_id not in open_modules
             and summary.assignment.module.status != Module.Status.RETIRED
         )
-    open_question_count = Question.objects.filter(
-        patient=patient, status=Question.Status.OPEN, withdrawn_at__isnull=True
-    ).count()
+    # The questions waiting for an answer, longest-waiting first (as in the team's inbox);
+    # only what the list shows is loaded (not the version read, whose snapshot is the text).
+    waiting_questions = list(
+        Question.objects.filter(
+            patient=patient, status=Question.Status.OPEN, withdrawn_at__isnull=True
+        )
+        .select_related("module")
+        .only("id", "body", "created_at", "waiting_since", "section_title", "module__title")
+        .order_by(F("waiting_since").asc(nulls_last=True), "created_at", "id")
+    )
     return PatientDetail(
         patient=patient,
         today=today,
         summaries=summaries,
-        open_question_count=open_question_count,
+        waiting_questions=waiting_questions,
     )
 
 

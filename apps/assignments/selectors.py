@@ -673,6 +673,8 @@ class ModuleOverviewRow:
     in_progress: int = 0
     completed: int = 0
     overdue: int = 0
+    checks_missed: int = 0
+    questions_waiting: int = 0
     first_attempts: int = 0
     most_missed: list[MissedQuestion] = field(default_factory=list)
 
@@ -680,13 +682,20 @@ class ModuleOverviewRow:
     def completion_percent(self) -> int:
         return round(100 * self.completed / self.assigned) if self.assigned else 0
 
+    @property
+    def needs_action(self) -> bool:
+        return bool(self.overdue or self.checks_missed or self.questions_waiting)
+
 
 MOST_MISSED_SHOWN = 3
 
 
 def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
-    """Per module, among the user's patients: assigned, in progress, completed, overdue, and the
-    check questions most often missed.
+    """Per module, among the user's patients: assigned, in progress, completed, overdue, checks
+    missed (open or finished reading whose last check had wrong answers), questions waiting
+    (open questions asked from an assignment of the module), and the check questions most
+    often missed. Modules that need action come first (most to do first), then the ones given
+    to someone, by title, then the rest.
 
     "Missed" counts each assignment's first attempt only: later tries come after the patient
     has seen the explanations, so first tries show where the content or the teaching fails.
@@ -702,10 +711,20 @@ def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
         for row in mine.order_by()
         .values("module_id")
         .annotate(
-            assigned=Count("pk"),
-            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
-            completed=Count("pk", filter=Q(status=Status.COMPLETED)),
-            overdue=Count("pk", filter=Q(status__in=OPEN, due_on__lt=today)),
+            # The questions join repeats an assignment once per question: count distinct rows.
+            assigned=Count("pk", distinct=True),
+            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS), distinct=True),
+            completed=Count("pk", filter=Q(status=Status.COMPLETED), distinct=True),
+            overdue=Count("pk", filter=Q(status__in=OPEN, due_on__lt=today), distinct=True),
+            checks_missed=Count("pk", filter=Q(check_failed=True), distinct=True),
+            questions_waiting=Count(
+                "questions",
+                filter=Q(
+                    questions__status=Question.Status.OPEN,
+                    questions__withdrawn_at__isnull=True,
+                ),
+                distinct=True,
+            ),
         )
     }
     modules = (
@@ -720,6 +739,8 @@ def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
         overview.in_progress = row["in_progress"]
         overview.completed = row["completed"]
         overview.overdue = row["overdue"]
+        overview.checks_missed = row["checks_missed"]
+        overview.questions_waiting = row["questions_waiting"]
 
     first_attempt = CheckAttempt.objects.filter(assignment=OuterRef("assignment")).order_by(
         "submitted_at", "id"
@@ -749,7 +770,15 @@ def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
             MissedQuestion(prompt=prompt, missed=count, answered=answered[module_id][prompt])
             for prompt, count in counter.most_common(MOST_MISSED_SHOWN)
         ]
-    return list(rows.values())
+    # sorted() keeps the title order within each group.
+    return sorted(
+        rows.values(),
+        key=lambda row: (
+            not row.needs_action,
+            -(row.overdue + row.checks_missed + row.questions_waiting),
+            not row.assigned,
+        ),
+    )
 
 
 @dataclass

@@ -472,10 +472,19 @@ def assignment_reread(request, assignment_id):
 @clinician_required
 def module_overview(request):
     rows = selectors.module_overview_for_clinician(user=request.user)
+    # Modules nobody was given are a row of zeros each: listed only on request (?show=all).
+    show_all = request.GET.get("show") == "all"
+    given = [row for row in rows if row.assigned]
     return render(
         request,
         "assignments/module_overview.html",
-        {"rows": rows, "chart": completion_chart(rows)},
+        {
+            "rows": rows if show_all else given,
+            "show_all": show_all,
+            "hidden_count": len(rows) - len(given),
+            "action_rows": [row for row in rows if row.needs_action],
+            "chart": completion_chart(rows),
+        },
     )
 
 

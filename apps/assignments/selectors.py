@@ -526,6 +526,8 @@ class AssignmentSummary:
     latest_answers: list[MarkedAnswer] = field(default_factory=list)
     changed_since_completion: bool = False
     can_request_reread: bool = False
+    # Set by the patient page when the note went with several readings (notes.shared_notes).
+    shared_note: object | None = None
 
     @property
     def missed(self) -> list[MarkedAnswer]:

@@ -20,7 +20,7 @@ from apps.audit.services import audit_log
 from apps.questions import selectors as question_selectors
 from apps.reminders import selectors as reminder_selectors
 
-from . import display, exports, selectors, services
+from . import display, exports, notes, selectors, services
 from .charts import completion_chart
 from .forms import AssignForm, CheckForm, DashboardForm
 from .grading import mark_answers
@@ -68,10 +68,20 @@ def my_reading(request):
         assignment.is_reread = assignment.is_open and assignment.module_id in finished_modules
     done = [a for a in assignments if a.status == Assignment.Status.COMPLETED]
     done.sort(key=lambda a: a.completed_at, reverse=True)
+    # A note given with several readings at once is shown once, above the lists.
+    shared = notes.shared_notes(assignments, title=lambda a: a.reading.title)
+
+    def item(assignment):
+        shown = display.reading_item(assignment, today=today, zone=zone)
+        if assignment.pk in shared:
+            shown["note"] = ""
+            shown["shared_note"] = shared[assignment.pk]
+        return shown
+
     groups = [
         {
             "heading": heading,
-            "items": [display.reading_item(a, today=today, zone=zone) for a in members],
+            "items": [item(a) for a in members],
         }
         for heading, members in (
             (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),
@@ -85,6 +95,7 @@ def my_reading(request):
         "assignments/my_reading.html",
         {
             "groups": groups,
+            "shared_notes": notes.distinct_groups(shared),
             "answered_questions": question_selectors.answered_banner_for_patient(patient=patient),
         },
     )
@@ -349,10 +360,19 @@ def patient_detail(request, patient_id):
         channel="web",
     )
     notifications = reminder_selectors.notification_list_for_patient(patient=detail.patient)
+    shared = notes.shared_notes(
+        [summary.assignment for summary in detail.summaries], title=lambda a: a.module.title
+    )
+    for summary in detail.summaries:
+        summary.shared_note = shared.get(summary.assignment.pk)
     return render(
         request,
         "assignments/patient_detail.html",
-        {"detail": detail, "notifications": notifications},
+        {
+            "detail": detail,
+            "notifications": notifications,
+            "shared_notes": notes.distinct_groups(shared),
+        },
     )
 
 

@@ -138,3 +138,24 @@ def test_library_page_query_count_does_not_grow(clinician_client, django_assert_
         _published(title=f"Module {index}", demo=index % 2 == 0)
     with django_assert_num_queries(5):
         clinician_client.get(reverse("library:library"))
+
+
+def test_assign_page_shows_no_template_comment_text(clinician_client):
+    _published(title="Checkpoint inhibitors")
+    page = clinician_client.get(reverse("assignments:assign")).content.decode()
+    assert "{#" not in page and "choice_hint" not in page
+
+
+def test_no_template_has_a_one_line_comment_left_open():
+    """{# ... #} ends on its own line in Django; an unclosed one is printed on the page."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    open_comments = [
+        f"{path}:{number}"
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "{#" in line and "#}" not in line[line.index("{#") :]
+    ]
+    assert not open_comments

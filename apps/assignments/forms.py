@@ -68,7 +68,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        # Each choice shows what the library page says of it (templates/assignments/_module_choice_hint.html).
+        # Each choice shows what the library page says of it (_module_choice_hint.html).
         self.fields["modules"].queryset = with_published_facts(
             module_list_assignable().only("pk", "title", "language")
         )

@@ -5,8 +5,8 @@ and module; see services.assignment_create_bulk). That action gives all its rows
 assigner and the same `assigned_at` (one timestamp, taken once, to the microsecond), and the
 service itself relies on that pair to find the rows it has just made. So, for one patient,
 the assignments that share assigner, timestamp and note text are the ones that one action
-created: no group key needs storing. Two separate actions by the same clinician could only
-collide if they ran in the same microsecond, and would then carry the same note anyway.
+created: no group key needs storing. Two separate actions by the same clinician would be
+taken for one only if they ran in the same microsecond with the very same note.
 """
 
 from collections.abc import Callable, Iterable

@@ -6,7 +6,8 @@ from apps.accounts.selectors import patient_list_for_user
 from apps.library.models import Module
 from apps.library.selectors import with_published_facts
 
-from .selectors import DASHBOARD_FILTERS, DASHBOARD_SORTS, module_list_assignable
+from .dashboards import DASHBOARD_FILTERS, DASHBOARD_SORTS
+from .selectors import module_list_assignable
 from .services import NOTE_MAX_LENGTH
 
 

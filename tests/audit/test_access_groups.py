@@ -20,7 +20,7 @@ def log_at(when, **kwargs):
         return audit_log(**kwargs)
 
 
-def test_views_by_one_person_on_one_day_are_one_group(patient, clinician):
+def reading_viewed_three_times(patient, clinician):
     for hour in (14, 15, 16):
         log_at(
             datetime(2026, 12, 5, hour, tzinfo=UTC),
@@ -28,6 +28,10 @@ def test_views_by_one_person_on_one_day_are_one_group(patient, clinician):
             action="assignment.view",
             patient=patient,
         )
+
+
+def test_views_by_one_person_on_one_day_are_one_group(patient, clinician):
+    reading_viewed_three_times(patient, clinician)
     log_at(
         datetime(2026, 12, 5, 17, tzinfo=UTC),
         actor=clinician,
@@ -84,13 +88,7 @@ def test_groups_are_newest_first_and_split_by_person(patient, clinician):
 def test_the_page_shows_one_entry_per_person_and_day_with_the_detail(
     patient_client, patient, clinician
 ):
-    for hour in (14, 15, 16):
-        log_at(
-            datetime(2026, 12, 5, hour, tzinfo=UTC),
-            actor=clinician,
-            action="assignment.view",
-            patient=patient,
-        )
+    reading_viewed_three_times(patient, clinician)
     body = patient_client.get(ACCESS_PAGE).content.decode()
     assert body.count("Dr Dana") == 1
     assert "3 times on Dec. 5, 2026" in body

@@ -1,7 +1,10 @@
 """Issue 23: on the patient's question page the care team's answer comes first, the facts
 about the question are small, and only the actions that make sense are offered."""
 
+from datetime import UTC, datetime
+
 import pytest
+import time_machine
 from django.urls import reverse
 
 from apps.questions import services
@@ -119,3 +122,24 @@ def test_my_questions_has_a_card_per_question_with_its_status_for_narrow_screens
     assert cards.count('class="govuk-summary-card portal-card"') == 2
     assert "Is it normal to feel tired?" in cards and "Waiting for an answer" in cards
     assert "Answered" in cards and "Last change" in cards
+
+
+@pytest.mark.parametrize(
+    ("language", "expected", "day"),
+    [
+        ("en", "Dec. 5, 2026, 10:30 a.m.", "Dec. 5, 2026"),
+        ("es", "5 de diciembre de 2026 a las 10:30", "5 de diciembre de 2026"),
+    ],
+)
+def test_dates_use_the_languages_own_format(
+    patient_client, patient, clinician, language, expected, day
+):
+    # Issue 23: no hard-coded format, so Spanish reads "5 de diciembre de 2026", not "5 diciembre 2026".
+    with time_machine.travel(datetime(2026, 12, 5, 15, 30, tzinfo=UTC), tick=False):
+        question = answered(patient, clinician)
+    patient.preferred_language = language
+    patient.save(update_fields=["preferred_language"])
+    body = patient_client.get(detail_url(question)).content.decode()
+    assert expected in body  # 15:30 UTC is 10:30 in New York, the patient's zone
+    listing = patient_client.get(reverse("questions:my_questions")).content.decode()
+    assert day in listing

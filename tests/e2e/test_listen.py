@@ -10,10 +10,11 @@ from playwright.sync_api import expect
 
 from apps.accounts.models import User
 from apps.assignments import services as assignment_services
-from apps.library import services as library_services
+from apps.assignments.models import Assignment
 from apps.library.models import Module
 
 from .support import DEMO_PASSWORD, DESKTOP, PHONE, assert_accessible, log_in
+from .test_spanish import assigned_in_english  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -126,25 +127,20 @@ def test_the_next_section_swapped_in_by_htmx_has_its_own_listen_button(open_page
     assert second in spoken
 
 
-def test_the_spanish_module_is_spoken_in_spanish(open_page, assignment):
+def test_the_spanish_module_is_spoken_in_spanish(open_page, assigned_in_english):  # noqa: F811
     """The voice speaks the section's language: the Spanish module on the Spanish page is
     'es', like the page's <html lang>; an English section read in the Spanish interface
     would still be spoken in English (its own lang attribute)."""
-    spanish = Module.objects.get(slug="que-es-la-inmunoterapia")
-    reviewer = User.objects.get(email="reviewer@example.com")
-    spanish.reviewed_by = reviewer
-    spanish.save(update_fields=["reviewed_by"])
-    library_services.module_approve(module=spanish, reviewer=reviewer)
-    library_services.module_publish(
-        module=spanish, publisher=User.objects.get(email="admin@example.com")
-    )
-    patient = User.objects.get(email="patient@example.com")
+    patient = assigned_in_english
     patient.preferred_language = "es"
     patient.save(update_fields=["preferred_language"])
+    assignment = Assignment.objects.get(patient=patient)
+    sections = Module.objects.get(slug="que-es-la-inmunoterapia").current_version.snapshot[
+        "sections"
+    ]
     page = _open(open_page, script=FAKE_SPEECH)
     page.goto(f"/reading/{assignment.pk}/all/")
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    sections = spanish.current_version.snapshot["sections"]
     expect(page.get_by_role("heading", name=sections[0]["title"], exact=True)).to_be_visible()
     boxes = page.locator("[data-listen]")
     expect(boxes.first).to_be_visible()

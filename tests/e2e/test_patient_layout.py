@@ -178,3 +178,27 @@ def test_the_phone_header_and_text_size_bar_are_compact(open_page, patient_world
         assert sizes["rows"] == 1, f"{address} ({language}): text-size buttons wrap: {sizes}"
         assert sizes["smallest"] >= 24, sizes  # WCAG 2.5.8 target size
         print(f"{language} {address}: {sizes}")
+
+
+def test_the_time_zone_list_can_be_searched_and_still_works_as_a_plain_select(
+    open_page, patient_world
+):
+    page = open_page(PHONE)
+    log_in(page, email="patient@example.com", password=DEMO_PASSWORD)
+    page.goto("/settings/")
+    select = page.get_by_label("Your time zone")
+    expect(select).to_have_value("America/New_York")
+    page.get_by_label("Search the list of time zones").fill("madrid")
+    visible = page.evaluate(
+        "() => Array.from(document.querySelectorAll('#id_timezone option'))"
+        ".filter(o => !o.hidden).map(o => o.value)"
+    )
+    # The match, and the zone chosen now (never hidden, so nothing is lost).
+    assert visible == ["America/New_York", "Europe/Madrid"]
+    expect(page.locator("[role=status]").filter(has_text="Time zones found: 1")).to_have_count(1)
+    select.select_option("Europe/Madrid")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Your settings were saved.")
+    patient_world["patient"].refresh_from_db()
+    assert patient_world["patient"].timezone == "Europe/Madrid"
+    assert_accessible(page, device=PHONE)

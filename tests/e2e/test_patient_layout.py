@@ -23,11 +23,13 @@ from apps.questions import services as question_services
 
 from .support import (
     DEMO_PASSWORD,
+    DESKTOP,
     PHONE,
     Device,
     assert_accessible,
     assert_no_horizontal_scroll,
     log_in,
+    screenshot,
 )
 
 pytestmark = pytest.mark.e2e
@@ -134,6 +136,13 @@ def test_my_questions_shows_every_column_as_a_card_on_a_phone(open_page, patient
     expect(card.get_by_text("Answered", exact=True)).to_be_visible()
     expect(card.get_by_text("What is immunotherapy?")).to_be_visible()
     expect(page.locator(".portal-wide-only")).to_be_hidden()
+    screenshot(page, "patient-my-questions", device=PHONE)
+    wide = open_page(DESKTOP)
+    log_in(wide, email="patient@example.com", password=DEMO_PASSWORD)
+    wide.goto("/questions/")
+    expect(wide.locator(".portal-wide-only .govuk-table")).to_be_visible()
+    expect(wide.locator(".portal-narrow-only")).to_be_hidden()
+    screenshot(wide, "patient-my-questions", device=DESKTOP)
 
 
 def test_the_htmx_swap_to_the_next_section_sets_the_same_title_as_a_full_load(

@@ -39,6 +39,9 @@ def test_the_answer_comes_before_the_safety_notice_and_the_details(
     assert answer_at < body.index("Questions are not for urgent problems")
     assert answer_at < body.index("About this question")
     # The facts sit in a details element, in a small list.
+    # Said once: the thread points to it instead of repeating it.
+    assert body.count("Yes, you can shower as usual.") == 1
+    assert 'href="#answer"' in body
     facts_at = body.index('class="govuk-details portal-question-facts"')
     assert facts_at < body.index("portal-summary-small") < body.index(">Asked<")
 

@@ -1,10 +1,9 @@
 """Reads of the audit trail, scoped to the person asking."""
 
+from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
-
-from apps.accounts.models import User
 
 from .models import AuditEvent
 

@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 
 from apps.accounts.models import User
 from apps.accounts.permissions import patient_required
+from apps.audit import selectors
 
-from . import selectors
 from .export import patient_record_build
 
 # Groups (one person, one day) per page.
@@ -31,7 +31,7 @@ def my_record_access(request):
     for group in groups_here:
         group["role"] = roles.get(group["actor__role"], "")
         group["actions"] = details.get((group["actor_id"], group["day"]), [])
-    return render(request, "audit/my_record_access.html", {"page": page, "groups": groups_here})
+    return render(request, "records/my_record_access.html", {"page": page, "groups": groups_here})
 
 
 @never_cache
@@ -39,7 +39,7 @@ def my_record_access(request):
 def my_record_export(request):
     """The whole record as a page to read or print (save as PDF from the print dialog)."""
     record = patient_record_build(patient=request.user)
-    return render(request, "audit/my_record_export.html", {"record": record})
+    return render(request, "records/my_record_export.html", {"record": record})
 
 
 @never_cache

@@ -46,7 +46,7 @@ def test_library_lists_published_modules_with_what_patients_are_told(clinician_c
     assert "Checkpoint inhibitors: what the patient learns." in page
     assert "About 7 minutes" in page
     assert "US grade 5.4" in page
-    assert "Dr Robin Vale, Clinician, on 3 November 2026" in page
+    assert "Dr Robin Vale, Clinician, on Nov. 3, 2026" in page
     assert "Draft only, never published" not in page
     # Languages: the English module names its Spanish translation and the other way round.
     preview = reverse("library:module_preview", args=[spanish.pk])
@@ -66,7 +66,7 @@ def test_library_never_claims_a_review_that_did_not_happen(clinician_client):
     Module.objects.filter(pk=module.pk).update(last_reviewed="2026-11-01")
     page = clinician_client.get(reverse("library:library")).content.decode()
     assert "No named review recorded for the version patients read." in page
-    assert "1 November 2026" not in page
+    assert "Nov. 1, 2026" not in page
 
 
 def test_library_shows_the_published_text_not_the_draft(clinician_client):
@@ -91,7 +91,7 @@ def test_preview_shows_the_reading_as_patients_see_it_and_records_nothing(
     page = response.content.decode()
     assert "<p>Plain words for part 1.</p>" in page
     assert "Checkpoint inhibitors: part 3" in page
-    assert "Reviewed by Dr Robin Vale, Clinician, on 3 November 2026." in page
+    assert "Reviewed by Dr Robin Vale, Clinician, on Nov. 3, 2026." in page
     assert "Opening it here records nothing." in page
     assert not SectionProgress.objects.filter(assignment=assignment).exists()
     assignment.refresh_from_db()

@@ -6,6 +6,7 @@ otherwise reach the database and fail there (a 500) instead of being refused as 
 
 import django_filters
 from django import forms
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 MAX_ID = 2**63 - 1
@@ -18,6 +19,8 @@ class IdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
+# django-filter's NumberFilter is documented as `number`; an id is a whole number.
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 

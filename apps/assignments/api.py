@@ -485,6 +485,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         examples=[OpenApiExample("Half read", value=DETAIL_EXAMPLE, response_only=True)],
     ),
     create=extend_schema(
+        operation_id="assignments_assign",
         summary="Assign a module to a patient",
         description=(
             "Clinicians and admins. `patient` is a patient id from your care team; `module` is "
@@ -507,11 +508,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
             ),
             OpenApiExample(
                 "Already open",
-                value={
-                    "module": [
-                        "This patient already has this reading open. It was not assigned again."
-                    ]
-                },
+                value={"module": [str(services.ALREADY_OPEN_MESSAGE)]},
                 response_only=True,
                 status_codes=["400"],
             ),
@@ -531,6 +528,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         ],
     ),
     destroy=extend_schema(
+        operation_id="assignments_cancel",
         summary="Cancel an assignment",
         description=(
             "Clinicians and admins. Nothing is deleted: the assignment is marked cancelled "
@@ -623,6 +621,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         return self.detail_response(assignment, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
+        operation_id="assignments_assign_bulk",
         summary="Assign modules to many patients at once",
         description=(
             "Clinicians and admins. Every patient in `patients` (ids from your care team) gets "
@@ -762,7 +761,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         description=(
             'Patients: "I have read this". Every section of the current version must have '
             "been opened (400 names the ones not opened yet). Wrong check answers never block "
-            "finishing. Finishing twice is not an error."
+            "finishing. Finishing twice is not an error. Takes no body."
         ),
         parameters=[ID_PARAMETER],
         request=None,

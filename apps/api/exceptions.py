@@ -37,8 +37,7 @@ PORTAL_MESSAGES = {
         "Send the body as JSON, with the header Content-Type: application/json."
     ),
     "parse_error": _(
-        "What you sent is not valid JSON. Check the quotes, commas and brackets. "
-        "Nothing was saved."
+        "What you sent is not valid JSON. Check the quotes, commas and brackets. Nothing was saved."
     ),
     "throttled": _("Too many changes in a short time. Please wait {wait} seconds, then try again."),
     "throttled_no_wait": _("Too many changes in a short time. Please wait, then try again."),

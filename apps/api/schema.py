@@ -241,10 +241,15 @@ def postprocess_nullable_references(result, generator, **kwargs):
             return node
         node = {key: rewrite(value) for key, value in node.items()}
         wrapped = node.get("allOf")
-        if node.get("nullable") and "type" not in node and isinstance(wrapped, list):
-            if len(wrapped) == 1 and set(wrapped[0]) == {"$ref"}:
-                del node["allOf"], node["nullable"]
-                node["oneOf"] = [wrapped[0], dict(NULL_SCHEMA)]
+        if (
+            node.get("nullable")
+            and "type" not in node
+            and isinstance(wrapped, list)
+            and len(wrapped) == 1
+            and set(wrapped[0]) == {"$ref"}
+        ):
+            del node["allOf"], node["nullable"]
+            node["oneOf"] = [wrapped[0], dict(NULL_SCHEMA)]
         return node
 
     return rewrite(result)

@@ -126,9 +126,7 @@ def _check_due_on(*, due_on: date | None, patients: Iterable[User]) -> None:
     if due_on is None:
         return
     if any(due_on < patient_today(patient=patient) for patient in patients):
-        raise ValidationError(
-            {"due_on": str(DUE_ON_IN_THE_PAST_MESSAGE)}
-        )
+        raise ValidationError({"due_on": str(DUE_ON_IN_THE_PAST_MESSAGE)})
 
 
 # --- Assigning --------------------------------------------------------------------------------

@@ -94,8 +94,16 @@ def _field_message_table():
             _("Give a list, in square brackets."),
         ),
         (drf.ListField.default_error_messages["empty"], {}, _("Give at least one.")),
-        (drf.ListField.default_error_messages["min_length"], _LENGTH, _("Give at least {limit}.")),
-        (drf.ListField.default_error_messages["max_length"], _LENGTH, _("Give at most {limit}.")),
+        (
+            drf.ListField.default_error_messages["min_length"],
+            _LENGTH,
+            _("Give at least {limit} of these."),
+        ),
+        (
+            drf.ListField.default_error_messages["max_length"],
+            _LENGTH,
+            _("Give at most {limit} of these."),
+        ),
         (
             drf.SlugField.default_error_messages["invalid"],
             {},
@@ -160,12 +168,13 @@ def _stock(exc: exceptions.APIException) -> bool:
     return str(exc.detail) == str(type(exc).default_detail)
 
 
-def _portal_detail(exc):
+def _portal_detail(exc, context):
     """Our wording for a framework error the portal did not raise itself, or None."""
     if isinstance(exc, exceptions.NotAuthenticated):
         return PORTAL_MESSAGES["not_authenticated"]
     if isinstance(exc, exceptions.MethodNotAllowed):
-        return str(PORTAL_MESSAGES["method_not_allowed"]).format(method=exc.method)
+        method = getattr(context.get("request"), "method", "")
+        return str(PORTAL_MESSAGES["method_not_allowed"]).format(method=method)
     if isinstance(exc, exceptions.NotAcceptable):
         return PORTAL_MESSAGES["not_acceptable"]
     if isinstance(exc, exceptions.UnsupportedMediaType):
@@ -209,7 +218,7 @@ def portal_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         exc.detail = _reword(exc.detail)
     elif isinstance(exc, exceptions.APIException):
-        detail = _portal_detail(exc)
+        detail = _portal_detail(exc, context)
         if detail is not None:
             exc.detail = exceptions.ErrorDetail(str(detail), code=exc.default_code)
     return exception_handler(exc, context)

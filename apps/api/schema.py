@@ -18,7 +18,8 @@ LOGIN_HELP = (
     "in this header on every API call. `DELETE /_allauth/app/v1/auth/session` with the same "
     "header logs out and the token stops working at once. Staff accounts with two-step "
     "verification finish logging in with `POST /_allauth/app/v1/auth/2fa/authenticate` "
-    '`{"code": "123456"}` before the token is accepted.'
+    '`{"code": "123456"}` before the token is accepted. The login API has its own schema: '
+    "`/_allauth/openapi.json`. Send the token as it is, without a `Bearer` prefix."
 )
 
 

@@ -401,7 +401,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Everything a patient or clinician can do on the web. Log in with "
         "`POST /_allauth/app/v1/auth/login` and send the returned session token as "
-        "`X-Session-Token`, or use a browser session with CSRF. Errors are "
+        "`X-Session-Token` (an API key in that header, no `Bearer` prefix), or use a browser "
+        "session with CSRF. Logging in, two-step verification and logging out are described "
+        "by allauth's own schema: `/_allauth/openapi.json` (or `.yaml`). Errors are "
         '`{"detail": "..."}`, or messages per field for a 400; lists are paged '
         "(`page`, `page_size` up to 100) and refuse query parameters they do not know. "
         "A tour with curl examples: docs/api.md."

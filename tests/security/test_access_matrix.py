@@ -405,6 +405,16 @@ _HEADLESS_GET = {
 MATRIX.update(
     {f"headless:app:{name}": Entry(same_for_all(expect)) for name, expect in _HEADLESS_GET.items()}
 )
+MATRIX.update(
+    {
+        name: Entry(
+            same_for_all(OK),
+            why="allauth's OpenAPI description of its login API (HEADLESS_SERVE_SPECIFICATION); "
+            "public like allauth's own documentation, holds no data",
+        )
+        for name in ("headless:openapi_yaml", "headless:openapi_json")
+    }
+)
 
 
 # --- patient reading (assignments) --------------------------------------------------------------

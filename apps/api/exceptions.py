@@ -43,89 +43,65 @@ PORTAL_MESSAGES = {
     "throttled_no_wait": _("Too many changes in a short time. Please wait, then try again."),
 }
 
+
 # Field messages: (the framework's own template, its placeholders -> ours, our wording). A
 # message is replaced only when it is exactly the framework's text, so a message the portal
 # wrote (a service's, a field's own error_messages) is never touched.
-_LIMIT = {"min_value": "limit", "max_value": "limit", "limit_value": "limit"}
-_LENGTH = {"max_length": "limit", "min_length": "limit"}
-
-
 def _field_message_table():
-    drf = serializers
+    field = serializers.Field.default_error_messages
+    text = serializers.CharField.default_error_messages
+    integer = serializers.IntegerField.default_error_messages
+    day = serializers.DateField.default_error_messages
+    items = serializers.ListField.default_error_messages
     whole_number = _("Give a whole number, like 3.")
+    at_least, at_most = (
+        _("Give a number from {limit} up."),
+        _("Give a number no larger than {limit}."),
+    )
     date = _("Give the date as YYYY-MM-DD, for example 2026-12-04.")
     choice = _("“{value}” is not one of the choices. The API schema lists them.")
+    chars = _("Use at most {limit} characters.")
+    length = {"max_length": "limit", "min_length": "limit"}
+    limit = {"min_value": "limit", "max_value": "limit", "limit_value": "limit"}
     return [
-        (drf.Field.default_error_messages["required"], {}, _("This is needed. Please add it.")),
-        (drf.Field.default_error_messages["null"], {}, _("Give a value here. It can't be null.")),
-        (drf.CharField.default_error_messages["blank"], {}, _("Write something here.")),
-        (drf.CharField.default_error_messages["invalid"], {}, _("Give this as text.")),
+        (field["required"], {}, _("This is needed. Please add it.")),
+        (field["null"], {}, _("Give a value here. It can't be null.")),
+        (text["blank"], {}, _("Write something here.")),
+        (text["invalid"], {}, _("Give this as text.")),
+        (text["max_length"], length, chars),
+        (text["min_length"], length, _("Use at least {limit} characters.")),
+        (integer["invalid"], {}, whole_number),
+        (integer["min_value"], limit, at_least),
+        (integer["max_value"], limit, at_most),
+        (integer["max_string_length"], {}, _("That number is too long.")),
+        (day["invalid"], {"format": "format"}, date),
+        (day["datetime"], {}, date),
+        (items["not_a_list"], {"input_type": "type"}, _("Give a list, in square brackets.")),
+        (items["empty"], {}, _("Give at least one.")),
+        (items["min_length"], length, _("Give at least {limit} of these.")),
+        (items["max_length"], length, _("Give at most {limit} of these.")),
         (
-            drf.CharField.default_error_messages["max_length"],
-            _LENGTH,
-            _("Use at most {limit} characters."),
-        ),
-        (
-            drf.CharField.default_error_messages["min_length"],
-            _LENGTH,
-            _("Use at least {limit} characters."),
-        ),
-        (drf.IntegerField.default_error_messages["invalid"], {}, whole_number),
-        (
-            drf.IntegerField.default_error_messages["min_value"],
-            _LIMIT,
-            _("Give a number from {limit} up."),
-        ),
-        (
-            drf.IntegerField.default_error_messages["max_value"],
-            _LIMIT,
-            _("Give a number no larger than {limit}."),
-        ),
-        (
-            drf.IntegerField.default_error_messages["max_string_length"],
-            {},
-            _("That number is too long."),
-        ),
-        (drf.DateField.default_error_messages["invalid"], {"format": "format"}, date),
-        (drf.DateField.default_error_messages["datetime"], {}, date),
-        (
-            drf.ListField.default_error_messages["not_a_list"],
-            {"input_type": "input_type"},
-            _("Give a list, in square brackets."),
-        ),
-        (drf.ListField.default_error_messages["empty"], {}, _("Give at least one.")),
-        (
-            drf.ListField.default_error_messages["min_length"],
-            _LENGTH,
-            _("Give at least {limit} of these."),
-        ),
-        (
-            drf.ListField.default_error_messages["max_length"],
-            _LENGTH,
-            _("Give at most {limit} of these."),
-        ),
-        (
-            drf.SlugField.default_error_messages["invalid"],
+            serializers.SlugField.default_error_messages["invalid"],
             {},
             _("Give a slug: letters, digits, - and _ only."),
         ),
-        (drf.ChoiceField.default_error_messages["invalid_choice"], {"input": "value"}, choice),
         (
-            drf.Serializer.default_error_messages["invalid"],
-            {"datatype": "datatype"},
+            serializers.ChoiceField.default_error_messages["invalid_choice"],
+            {"input": "value"},
+            choice,
+        ),
+        (
+            serializers.Serializer.default_error_messages["invalid"],
+            {"datatype": "type"},
             _("Send a JSON object, in curly brackets."),
         ),
         # Query parameters: django-filter checks them with Django's form fields.
         (forms.IntegerField.default_error_messages["invalid"], {}, whole_number),
-        (validators.MinValueValidator.message, _LIMIT, _("Give a number from {limit} up.")),
-        (validators.MaxValueValidator.message, _LIMIT, _("Give a number no larger than {limit}.")),
+        (validators.MinValueValidator.message, limit, at_least),
+        (validators.MaxValueValidator.message, limit, at_most),
         (forms.DateField.default_error_messages["invalid"], {}, date),
         (forms.ChoiceField.default_error_messages["invalid_choice"], {"value": "value"}, choice),
-        (
-            validators.MaxLengthValidator.message,
-            {"limit_value": "limit", "show_value": "show_value"},
-            _("Use at most {limit} characters."),
-        ),
+        (validators.MaxLengthValidator.message, {"limit_value": "limit", "show_value": "n"}, chars),
     ]
 
 

@@ -237,7 +237,8 @@ HEADLESS_TOKEN_STRATEGY = "apps.accounts.tokens.PortalSessionTokenStrategy"  # n
 HEADLESS_ONLY = False
 # allauth's own OpenAPI description of the login API (login, two-step verification, logout),
 # at /_allauth/openapi.yaml and /_allauth/openapi.json, linked from the portal's schema and
-# docs/api.md. No HTML page: allauth's loads ReDoc from a CDN, which the CSP forbids.
+# docs/api.md; public only as /api/schema/ is (API_DOCS_PUBLIC, apps.api.views). No HTML
+# page: allauth's loads ReDoc from a CDN, which the CSP forbids.
 HEADLESS_SERVE_SPECIFICATION = True
 HEADLESS_SPECIFICATION_TEMPLATE_NAME = None
 # allauth would record every request of a session (a write per request); the portal records

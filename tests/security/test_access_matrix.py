@@ -409,10 +409,16 @@ MATRIX.update(
     {
         name: Entry(
             same_for_all(OK),
-            why="allauth's OpenAPI description of its login API (HEADLESS_SERVE_SPECIFICATION); "
-            "public like allauth's own documentation, holds no data",
+            why="allauth's description of its login API: public when the API's is "
+            "(API_DOCS_PUBLIC, tests/security/test_api_docs_access.py); holds no data",
         )
-        for name in ("headless:openapi_yaml", "headless:openapi_json")
+        for name in (
+            "api-login-schema-json",
+            "api-login-schema-yaml",
+            # allauth's own routes for the same addresses, reached only through the two above.
+            "headless:openapi_yaml",
+            "headless:openapi_json",
+        )
     }
 )
 

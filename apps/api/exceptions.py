@@ -3,6 +3,10 @@
 - `{"detail": "..."}` for anything not about a particular input (401, 403, 404, 415, 429);
 - `{"<field>": ["...", ...], "non_field_errors": [...]}` for a 400, with the same
   plain-language messages the web forms show, because they come from the same services.
+
+Where the REST framework or Django's form fields would answer in their own words ("Invalid
+page.", "Ensure this value is greater than or equal to 1.", "JSON parse error - ..."), the
+handler puts the portal's wording in their place (PORTAL_MESSAGES, _field_message_table).
 """
 
 import re

@@ -219,8 +219,9 @@ def _api_views():
     return list(walk(get_resolver()))
 
 
-# The schema and its viewer describe the API; they hold no patient data.
-PUBLIC_API_ROUTES = {"api/schema/", "api/docs/"}
+# The schemas (the portal's and allauth's login API's) and the viewer describe the API; they
+# hold no patient data.
+PUBLIC_API_ROUTES = {"api/schema/", "api/docs/", "_allauth/openapi.json", "_allauth/openapi.yaml"}
 
 
 def test_every_api_view_keeps_the_mfa_permission():

@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -24,8 +25,9 @@ class FirstPagePaginator(Paginator):
 class PortalPagination(PageNumberPagination):
     """Every list paginates; clients may ask for up to 100 rows a page, never more.
 
-    A page size that is not a whole number from 1 up is refused (400) rather than quietly
-    replaced; one above the maximum is served at the maximum, as the description says.
+    `page` and `page_size` are checked as the schema states them (whole numbers, from 1;
+    a page size up to 100): anything else is a 400 on the parameter, in the portal's words,
+    rather than quietly replaced. A page past the end is a 404.
     """
 
     django_paginator_class = FirstPagePaginator
@@ -33,24 +35,46 @@ class PortalPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 100
     page_query_description = "Page number, from 1. A page past the end gives 404."
-    page_size_query_description = "Rows per page: 25 unless asked, never more than 100."
+    page_size_query_description = "Rows per page: 25 unless asked, at most 100."
+    invalid_page_message = gettext_lazy(
+        "There is no page {page_number} in this list. The first page is page 1."
+    )
 
     def get_page_size(self, request):
         value = request.query_params.get(self.page_size_query_param)
         if value is None:
             return self.page_size
-        try:
-            size = int(value)
-        except ValueError:
-            size = 0
-        if size < 1:
-            raise ValidationError(
-                {self.page_size_query_param: [_("Give the page size as a whole number from 1.")]}
-            )
-        return min(size, self.max_page_size)
+        return self._whole_number(
+            value,
+            name=self.page_size_query_param,
+            maximum=self.max_page_size,
+            message=_("Give the page size as a whole number from 1 to %(maximum)d.")
+            % {"maximum": self.max_page_size},
+        )
+
+    def get_page_number(self, request, paginator):
+        value = request.query_params.get(self.page_query_param)
+        if value is None:
+            return 1
+        if value in self.last_page_strings:
+            return paginator.num_pages
+        return self._whole_number(
+            value,
+            name=self.page_query_param,
+            message=_("Give the page number as a whole number from 1."),
+        )
+
+    @staticmethod
+    def _whole_number(value: str, *, name: str, message: str, maximum: int | None = None) -> int:
+        number = int(value) if value.isascii() and value.isdigit() else 0
+        if number < 1 or (maximum is not None and number > maximum):
+            raise ValidationError({name: [message]})
+        return number
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
         return parameters

@@ -17,7 +17,8 @@ LOGIN_HELP = (
     "in this header on every API call. `DELETE /_allauth/app/v1/auth/session` with the same "
     "header logs out and the token stops working at once. Staff accounts with two-step "
     "verification finish logging in with `POST /_allauth/app/v1/auth/2fa/authenticate` "
-    '`{"code": "123456"}` before the token is accepted.'
+    '`{"code": "123456"}` before the token is accepted. The login API has its own schema: '
+    "`/_allauth/openapi.json`. Send the token as it is, without a `Bearer` prefix."
 )
 
 
@@ -71,8 +72,11 @@ class ErrorScheme(OpenApiSerializerExtension):
         return "Error"
 
     def map_serializer(self, auto_schema, direction):
+        from .exceptions import PORTAL_MESSAGES
+
         schema = super().map_serializer(auto_schema, direction)
-        schema["example"] = {"detail": "Not found."}
+        # The API's own answer to a request without a session token, not a hand-made copy.
+        schema["example"] = {"detail": str(PORTAL_MESSAGES["not_authenticated"])}
         return schema
 
 
@@ -102,11 +106,21 @@ class ValidationErrorScheme(OpenApiSerializerExtension):
                     {"type": "string"},
                 ]
             },
-            "example": {
-                "due_on": ["Choose a date that is today or later."],
-                "non_field_errors": ["This patient already has this module to read."],
-            },
+            "example": validation_error_example(),
         }
+
+
+def validation_error_example() -> dict:
+    """Messages the services really give, taken from where they raise them, so the example
+    changes when the wording does."""
+    from apps.assignments.services import ALREADY_OPEN_MESSAGE, DUE_ON_IN_THE_PAST_MESSAGE
+    from apps.questions.services import WITHDRAWN_NO_REPLIES_MESSAGE
+
+    return {
+        "due_on": [str(DUE_ON_IN_THE_PAST_MESSAGE)],
+        "module": [str(ALREADY_OPEN_MESSAGE)],
+        "non_field_errors": [str(WITHDRAWN_NO_REPLIES_MESSAGE)],
+    }
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -147,9 +161,25 @@ class PortalAutoSchema(AutoSchema):
     added here once rather than repeated on every view.
     """
 
+    def get_operation_id(self) -> str:
+        """`<collection>_<action>`: a custom action is named as it is (`assignments_complete`,
+        not drf-spectacular's `assignments_complete_create`). Operations whose meaning the
+        method does not say (a DELETE that cancels) name themselves with extend_schema."""
+        action = getattr(self.view, "action", None)
+        if action is None:
+            return super().get_operation_id()
+        collection = self.path.removeprefix("/api/v1/").split("/")[0]
+        standard = {"partial_update": "update", "destroy": "delete"}
+        return f"{collection}_{standard.get(action, action)}"
+
+    def _has_request_body(self) -> bool:
+        return self.method in {"POST", "PUT", "PATCH"} and self.get_request_serializer() is not None
+
     def _error_codes(self) -> list[str]:
         codes = ["401", "403"]
-        has_body = self.method in {"POST", "PUT", "PATCH"}
+        # A POST that takes no body (complete, close, withdraw) never reads one, so whatever
+        # is sent with it cannot be refused as "not JSON": no 415.
+        has_body = self._has_request_body()
         is_list = self._is_list_view() and self.method == "GET"
         if self.method in UNSAFE_METHODS or is_list:
             codes.append("400")
@@ -176,3 +206,56 @@ class PortalAutoSchema(AutoSchema):
                 response["description"] = ERROR_DESCRIPTIONS[code]
             responses[code] = response
         return responses
+
+
+# --- Post-processing hooks (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) ---------------------
+
+# OpenAPI 3.0.3 has no null type: `nullable: true` only counts next to a `type` in the same
+# schema, so `{"allOf": [{"$ref": ...}], "nullable": true}` (drf-spectacular's way of writing a
+# nullable nested object) still refuses null, and strict validators say so. A `oneOf` with
+# this schema beside the reference allows the object or null and nothing else.
+NULL_SCHEMA = {"type": "object", "nullable": True, "enum": [None]}
+
+
+def postprocess_nullable_references(result, generator, **kwargs):
+    """Rewrite every nullable reference as "the component, or null" (see NULL_SCHEMA)."""
+
+    def rewrite(node):
+        if isinstance(node, list):
+            return [rewrite(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        node = {key: rewrite(value) for key, value in node.items()}
+        wrapped = node.get("allOf")
+        if (
+            node.get("nullable")
+            and "type" not in node
+            and isinstance(wrapped, list)
+            and len(wrapped) == 1
+            and set(wrapped[0]) == {"$ref"}
+        ):
+            del node["allOf"], node["nullable"]
+            node["oneOf"] = [wrapped[0], dict(NULL_SCHEMA)]
+        return node
+
+    return rewrite(result)
+
+
+def postprocess_shared_parameter_enums(result, generator, **kwargs):
+    """Query parameters use the enum component of the same choices (ENUM_NAME_OVERRIDES)
+    instead of repeating the values inline, so a generated client has one type for, say, an
+    assignment's status whether it reads it or filters by it."""
+    components = result.get("components", {}).get("schemas", {})
+    by_values = {
+        frozenset(schema["enum"]): name
+        for name, schema in components.items()
+        if "enum" in schema and schema.get("type") == "string"
+    }
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                name = by_values.get(frozenset(schema.get("enum", ())))
+                if name is not None and schema.get("type") == "string":
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{name}"}
+    return result

@@ -450,6 +450,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         examples=RETRIEVE_EXAMPLES,
     ),
     create=extend_schema(
+        operation_id="assignments_assign",
         summary="Assign a module to a patient",
         description=(
             "Clinicians and admins. `patient` is a patient id from your care team; `module` is "
@@ -473,6 +474,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         examples=UPDATE_EXAMPLES,
     ),
     destroy=extend_schema(
+        operation_id="assignments_cancel",
         summary="Cancel an assignment",
         description=(
             "Clinicians and admins. Nothing is deleted: the assignment is marked cancelled "
@@ -565,6 +567,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         return self.detail_response(assignment, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
+        operation_id="assignments_assign_bulk",
         summary="Assign modules to many patients at once",
         description=(
             "Clinicians and admins. Every patient in `patients` (ids from your care team) gets "
@@ -677,7 +680,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         description=(
             'Patients: "I have read this". Every section of the current version must have '
             "been opened (400 names the ones not opened yet). Wrong check answers never block "
-            "finishing. Finishing twice is not an error."
+            "finishing. Finishing twice is not an error. Takes no body."
         ),
         parameters=[ID_PARAMETER],
         request=None,

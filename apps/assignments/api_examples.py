@@ -3,6 +3,8 @@ so the endpoints read as code."""
 
 from drf_spectacular.utils import OpenApiExample
 
+from .services import ALREADY_OPEN_MESSAGE
+
 ASSIGNMENT_EXAMPLE = {
     "id": 7,
     "patient": 12,
@@ -51,9 +53,7 @@ CREATE_EXAMPLES = [
     ),
     OpenApiExample(
         "Already open",
-        value={
-            "module": ["This patient already has this reading open. It was not assigned again."]
-        },
+        value={"module": [str(ALREADY_OPEN_MESSAGE)]},
         response_only=True,
         status_codes=["400"],
     ),

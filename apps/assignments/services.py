@@ -24,6 +24,7 @@ from django.db.models import Case, DateTimeField, F, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.selectors import patient_list_for_user
@@ -33,6 +34,14 @@ from apps.library.models import Module, ModuleVersion
 from .grading import MarkedAnswer, mark_answers, score
 from .models import Assignment, CheckAttempt, SectionProgress
 from .selectors import module_list_assignable, patient_today, reading_version
+
+# Messages that the API schema's examples quote (apps.api.schema.validation_error_example).
+DUE_ON_IN_THE_PAST_MESSAGE = gettext_lazy(
+    "The date to read by can't be in the past. Choose today or a later date."
+)
+ALREADY_OPEN_MESSAGE = gettext_lazy(
+    "This patient already has this reading open. It was not assigned again."
+)
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -98,9 +107,7 @@ def _check_due_on(*, due_on: date | None, patients: Iterable[User]) -> None:
     if due_on is None:
         return
     if any(due_on < patient_today(patient=patient) for patient in patients):
-        raise ValidationError(
-            {"due_on": _("The date to read by can't be in the past. Choose today or a later date.")}
-        )
+        raise ValidationError({"due_on": str(DUE_ON_IN_THE_PAST_MESSAGE)})
 
 
 # --- Assigning --------------------------------------------------------------------------------
@@ -213,7 +220,7 @@ def assignment_create(
     )
     if not result.created:
         raise ValidationError(
-            {"module": _("This patient already has this reading open. It was not assigned again.")},
+            {"module": str(ALREADY_OPEN_MESSAGE)},
             code="already_open",
         )
     return result.created[0]

@@ -4,7 +4,7 @@ the names a client sent, and the Idempotency-Key header's documentation."""
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
 # Ids are bounded to what a BIGINT column holds: a larger number would otherwise reach the
@@ -19,6 +19,8 @@ class IdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
+# django-filter's NumberFilter is documented as `number`; an id is a whole number.
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 

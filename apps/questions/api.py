@@ -6,6 +6,7 @@ the web. The API only adds the audit trail for staff, as the web views do.
 """
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
     extend_schema,
@@ -16,17 +17,32 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.accounts.models import User
 from apps.accounts.roles import IsPatient, PortalViewMixin
 from apps.core.drf import IDEMPOTENCY_KEY_PARAMETER, IdField, IdFilter
 
 from . import selectors, services
 from .models import Question, Reply
 
+# The status words of the API: the stored status, except that a question the patient took
+# back reads as `withdrawn` (it is stored as closed, with `withdrawn_at`), as on the website.
+WITHDRAWN = "withdrawn"
+QUESTION_STATUSES = [*Question.Status.choices, (WITHDRAWN, _("Withdrawn"))]
+STATUS_HELP = (
+    "`open`: waiting for an answer; `answered`: the care team replied; `closed`: nothing more "
+    "is needed; `withdrawn`: the patient took the question back (see `withdrawn_at`)."
+)
+
+
+def api_status(question: Question) -> str:
+    return WITHDRAWN if question.withdrawn_at is not None else question.status
+
 
 class ReplySerializer(serializers.ModelSerializer):
     author = serializers.IntegerField(source="author_id", read_only=True)
     author_name = serializers.CharField(source="author.name", read_only=True)
-    author_role = serializers.CharField(
+    author_role = serializers.ChoiceField(
+        choices=User.Role.choices,
         source="author.role",
         read_only=True,
         help_text="`patient` for the patient's own follow-ups, otherwise the care team.",
@@ -44,6 +60,7 @@ class QuestionSerializer(serializers.ModelSerializer):
     assignment = serializers.IntegerField(source="assignment_id", read_only=True, allow_null=True)
     module = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     module_title = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(help_text=STATUS_HELP)
 
     class Meta:
         model = Question
@@ -63,6 +80,10 @@ class QuestionSerializer(serializers.ModelSerializer):
             "withdrawn_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=QUESTION_STATUSES))
+    def get_status(self, question) -> str:
+        return api_status(question)
 
     def get_module_title(self, question) -> str | None:
         """The title as the patient saw it when asking: from the version they read."""
@@ -110,7 +131,9 @@ class ReplyPostSerializer(serializers.Serializer):
 
 
 class QuestionFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Question.Status.choices)
+    status = django_filters.ChoiceFilter(
+        choices=QUESTION_STATUSES, method="filter_status", help_text=STATUS_HELP
+    )
     patient = IdFilter(field_name="patient_id", help_text="Only this patient's questions.")
     module = django_filters.CharFilter(
         field_name="module__slug", max_length=80, help_text="Only questions about this module."
@@ -119,6 +142,11 @@ class QuestionFilter(django_filters.FilterSet):
     class Meta:
         model = Question
         fields = ["status", "patient", "module"]
+
+    def filter_status(self, queryset, name, value):
+        if value == WITHDRAWN:
+            return queryset.filter(withdrawn_at__isnull=False)
+        return queryset.filter(status=value, withdrawn_at__isnull=True)
 
 
 QUESTION_EXAMPLE = {
@@ -171,6 +199,7 @@ REPLY_EXAMPLE = {
         ],
     ),
     create=extend_schema(
+        operation_id="questions_ask",
         summary="Ask the care team a question",
         description=(
             "Patients only. `assignment` and `section_position` are optional and say what "
@@ -256,6 +285,7 @@ class QuestionViewSet(
         return Response(QuestionDetailSerializer(question).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        operation_id="questions_reply",
         summary="Reply to a question",
         description=(
             "The patient who asked, or a clinician in their care team. A clinician's reply "
@@ -293,7 +323,7 @@ class QuestionViewSet(
         description=(
             "The patient or a clinician in their care team closes the thread when nothing "
             "more is needed. Closing a closed question changes nothing. A later reply opens "
-            "it again."
+            "it again. Takes no body."
         ),
         request=None,
         responses={200: QuestionDetailSerializer},
@@ -308,7 +338,8 @@ class QuestionViewSet(
         summary="Withdraw my question",
         description=(
             "The patient who asked takes the question back: it leaves the care team's "
-            "inbox but stays on record, marked as withdrawn. Anyone else gets 403."
+            "inbox but stays on record with `status` `withdrawn` and `withdrawn_at` set. "
+            "Withdrawing it again changes nothing. Anyone else gets 403. Takes no body."
         ),
         request=None,
         responses={200: QuestionDetailSerializer},

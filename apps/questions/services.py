@@ -17,12 +17,18 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import CareTeamMembership, User
 from apps.assignments.models import Assignment
 
 from .models import IDEMPOTENCY_KEY_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionEvent, Reply
 from .signals import question_asked, reply_posted
+
+# Quoted by the API schema's example of a 400 (apps.api.schema.validation_error_example).
+WITHDRAWN_NO_REPLIES_MESSAGE = gettext_lazy(
+    "This question was withdrawn, so it cannot get new replies. You can ask a new one."
+)
 
 
 def normalise_text(text: str | None) -> str:
@@ -298,9 +304,7 @@ def reply_post(
     _lock(question)
     by_patient = _check_may_take_part(question=question, user=author)
     if question.withdrawn_at is not None:
-        raise ValidationError(
-            _("This question was withdrawn, so it cannot get new replies. You can ask a new one.")
-        )
+        raise ValidationError(str(WITHDRAWN_NO_REPLIES_MESSAGE))
     try:
         text = _clean_body(body, is_reply=True)
     except ValidationError as error:

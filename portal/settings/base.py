@@ -239,6 +239,12 @@ HEADLESS_CLIENTS = ["app"]
 # Session tokens obey the same idle and absolute limits as browser sessions.
 HEADLESS_TOKEN_STRATEGY = "apps.accounts.tokens.PortalSessionTokenStrategy"  # noqa: S105
 HEADLESS_ONLY = False
+# allauth's own OpenAPI description of the login API (login, two-step verification, logout),
+# at /_allauth/openapi.yaml and /_allauth/openapi.json, linked from the portal's schema and
+# docs/api.md; public only as /api/schema/ is (API_DOCS_PUBLIC, apps.api.views). No HTML
+# page: allauth's loads ReDoc from a CDN, which the CSP forbids.
+HEADLESS_SERVE_SPECIFICATION = True
+HEADLESS_SPECIFICATION_TEMPLATE_NAME = None
 # allauth would record every request of a session (a write per request); the portal records
 # them itself at most once a minute per session (apps.accounts.security.track_session_activity).
 USERSESSIONS_TRACK_ACTIVITY = False
@@ -400,7 +406,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Everything a patient or clinician can do on the web. Log in with "
         "`POST /_allauth/app/v1/auth/login` and send the returned session token as "
-        "`X-Session-Token`, or use a browser session with CSRF. Errors are "
+        "`X-Session-Token` (an API key in that header, no `Bearer` prefix), or use a browser "
+        "session with CSRF. Logging in, two-step verification and logging out are described "
+        "by allauth's own schema: `/_allauth/openapi.json` (or `.yaml`). Errors are "
         '`{"detail": "..."}`, or messages per field for a 400; lists are paged '
         "(`page`, `page_size` up to 100) and refuse query parameters they do not know. "
         "A tour with curl examples: docs/api.md."
@@ -421,11 +429,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
+    # One component per set of choices, shared by the fields and the query filters that use
+    # it (apps.api.schema.postprocess_shared_parameter_enums).
     "ENUM_NAME_OVERRIDES": {
         "AssignmentStatusEnum": "apps.assignments.models.Assignment.Status",
-        "QuestionStatusEnum": "apps.questions.models.Question.Status",
+        "QuestionStatusEnum": "apps.questions.api.QUESTION_STATUSES",
+        "RoleEnum": "apps.accounts.models.User.Role",
         "LanguageEnum": "portal.settings.base.LANGUAGES",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.api.schema.postprocess_shared_parameter_enums",
+        "apps.api.schema.postprocess_nullable_references",
+    ],
 }
 
 # Security headers (django-csp 4): no inline scripts anywhere.

@@ -12,7 +12,10 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
     yield_hotp_counters_from_time,
 )
+from django.core import signals
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import close_old_connections
 from rest_framework.test import APIClient
 
 from tests.factories import TEST_PASSWORD
@@ -60,6 +63,30 @@ def login_for_token(user, password: str = TEST_PASSWORD) -> str:
                 break
     assert response.status_code == 200, body
     return body["meta"]["session_token"]
+
+
+class InProcessApp:
+    """The project's WSGI application, called the way Django's test client calls it.
+
+    A request ending normally closes a database connection that is not in autocommit mode;
+    in a test that connection holds the test's transaction, and on PostgreSQL closing it
+    would end the test. Django's test client switches that off around each request (and
+    back on after), so it is switched off again before every call here.
+    """
+
+    def __init__(self):
+        self.handler = WSGIHandler()
+
+    def __call__(self, environ, start_response):
+        signals.request_started.disconnect(close_old_connections)
+        signals.request_finished.disconnect(close_old_connections)
+        return self.handler(environ, start_response)
+
+    @staticmethod
+    def reconnect_signals() -> None:
+        """After the test: Django closes old connections around requests again."""
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def client_with_token(token: str | None) -> APIClient:

@@ -126,7 +126,10 @@ def test_a_clinician_sees_their_care_team_only(api_as, people, teams):
 def test_first_page_past_the_end_and_bad_pages(api_as, people, teams):
     client = api_as("clinician")
     assert client.get("/api/v1/assignments/?page=99").status_code == 404
-    assert client.get("/api/v1/assignments/?page=0").status_code == 404
+    # Page 0 is bad input (the schema says minimum 1), not a page past the end.
+    zero = client.get("/api/v1/assignments/?page=0")
+    assert zero.status_code == 400
+    assert zero.json() == {"page": ["Give the page number as a whole number from 1."]}
     assert client.get("/api/v1/assignments/?page=last").status_code == 200
     assert client.get("/api/v1/assignments/?page_size=0").status_code == 400
 

@@ -47,7 +47,9 @@ def test_anonymous_request_gets_401_with_a_scheme_to_use():
     response = APIClient().get(ME)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "X-Session-Token"
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.json() == {
+        "detail": "Please log in first. Send your session token in the X-Session-Token header."
+    }
 
 
 def test_made_up_token_gets_401_not_anonymous_access():

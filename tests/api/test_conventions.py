@@ -23,7 +23,10 @@ QUESTIONS = "/api/v1/questions/"
 def test_a_body_that_is_not_json_is_a_400_with_detail(api_as):
     response = api_as("patient").post(QUESTIONS, "{not json", content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["detail"].startswith("JSON parse error")
+    assert response.json() == {
+        "detail": "What you sent is not valid JSON. Check the quotes, commas and brackets. "
+        "Nothing was saved."
+    }
 
 
 def test_a_form_post_is_refused_with_415(api_as):
@@ -107,10 +110,14 @@ def test_ordering_by_a_listed_field_works_both_ways(api_as, people, world):
 
 def test_pages_never_exceed_the_maximum(api_as, world, monkeypatch):
     monkeypatch.setattr(PortalPagination, "max_page_size", 1)
-    body = api_as("admin").get(ASSIGNMENTS + "?page_size=50").json()
+    body = api_as("admin").get(ASSIGNMENTS + "?page_size=1").json()
     assert body["count"] == 2
     assert len(body["results"]) == 1
     assert "page=2" in body["next"]
+    # Above the maximum is refused, as the schema's `maximum` says, not quietly served smaller.
+    refused = api_as("admin").get(ASSIGNMENTS + "?page_size=2")
+    assert refused.status_code == 400
+    assert refused.json() == {"page_size": ["Give the page size as a whole number from 1 to 1."]}
 
 
 def test_a_page_past_the_end_is_404(api_as, world):

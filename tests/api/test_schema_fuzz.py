@@ -11,7 +11,6 @@ from collections import defaultdict
 import pytest
 import schemathesis
 from django.core import signals
-from django.core.handlers.wsgi import WSGIHandler
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import DataGenerationMethod
@@ -22,7 +21,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.api.conftest import login_for_token
+from tests.api.conftest import InProcessApp, login_for_token
 from tests.assignments.factories import AssignmentFactory, SectionProgressFactory
 from tests.questions.factories import QuestionFactory
 
@@ -48,24 +47,6 @@ def filter_query(context, query) -> bool:
     data". Everything else, junk names and values included, is sent.
     """
     return query is None or all(_encodable(value) for value in query.values())
-
-
-class InProcessApp:
-    """The project's WSGI application, called the way Django's test client calls it.
-
-    A request ending normally closes a database connection that is not in autocommit mode;
-    in a test that connection holds the test's transaction, and on PostgreSQL closing it
-    would end the test. Django's test client switches that off around each request (and
-    back on after), so it is switched off again before every call here.
-    """
-
-    def __init__(self):
-        self.handler = WSGIHandler()
-
-    def __call__(self, environ, start_response):
-        signals.request_started.disconnect(close_old_connections)
-        signals.request_finished.disconnect(close_old_connections)
-        return self.handler(environ, start_response)
 
 
 @pytest.fixture

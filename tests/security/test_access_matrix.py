@@ -407,6 +407,22 @@ _HEADLESS_GET = {
 MATRIX.update(
     {f"headless:app:{name}": Entry(same_for_all(expect)) for name, expect in _HEADLESS_GET.items()}
 )
+MATRIX.update(
+    {
+        name: Entry(
+            same_for_all(OK),
+            why="allauth's description of its login API: public when the API's is "
+            "(API_DOCS_PUBLIC, tests/security/test_api_docs_access.py); holds no data",
+        )
+        for name in (
+            "api-login-schema-json",
+            "api-login-schema-yaml",
+            # allauth's own routes for the same addresses, reached only through the two above.
+            "headless:openapi_yaml",
+            "headless:openapi_json",
+        )
+    }
+)
 
 
 # --- patient reading (assignments) --------------------------------------------------------------

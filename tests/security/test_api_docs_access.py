@@ -10,7 +10,7 @@ from django.test import Client
 
 pytestmark = pytest.mark.django_db
 
-DOCS = ("/api/schema/", "/api/docs/")
+DOCS = ("/api/schema/", "/api/docs/", "/_allauth/openapi.json", "/_allauth/openapi.yaml")
 
 
 def test_private_docs_refuse_anonymous_visitors_with_401(settings):

@@ -16,11 +16,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import clinician_required, patient_required
-from apps.audit.services import audit_log
-from apps.questions import selectors as question_selectors
-from apps.reminders import selectors as reminder_selectors
+from apps.audit.services import audit_log, audit_patients_seen
 
-from . import display, exports, selectors, services
+from . import dashboards, display, exports, notes, selectors, services
 from .charts import completion_chart
 from .forms import AssignForm, CheckForm, DashboardForm
 from .grading import mark_answers
@@ -62,31 +60,38 @@ def my_reading(request):
     zone = patient.tzinfo
     finished_modules = {a.module_id for a in assignments if a.status == Assignment.Status.COMPLETED}
     for assignment in assignments:
-        assignment.is_overdue = (
-            assignment.is_open and assignment.due_on is not None and assignment.due_on < today
-        )
         assignment.is_reread = assignment.is_open and assignment.module_id in finished_modules
     done = [a for a in assignments if a.status == Assignment.Status.COMPLETED]
     done.sort(key=lambda a: a.completed_at, reverse=True)
+    # A note given with several readings at once is shown once, above the lists.
+    shared = notes.shared_notes(assignments, title=lambda a: a.reading.title)
+
+    def item(assignment):
+        shown = display.reading_item(assignment, today=today, zone=zone)
+        if assignment.pk in shared:
+            shown["note"] = ""
+            shown["shared_note"] = shared[assignment.pk]
+        return shown
+
     groups = [
         {
             "heading": heading,
-            "items": [display.reading_item(a, today=today, zone=zone) for a in members],
+            "items": [item(a) for a in members],
         }
         for heading, members in (
             (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),
-            (_("Started"), [a for a in assignments if a.status == Assignment.Status.IN_PROGRESS]),
-            (_("Done"), done),
+            (
+                Assignment.PATIENT_STATUS_WORDS[Assignment.Status.IN_PROGRESS],
+                [a for a in assignments if a.status == Assignment.Status.IN_PROGRESS],
+            ),
+            (Assignment.PATIENT_STATUS_WORDS[Assignment.Status.COMPLETED], done),
         )
         if members
     ]
     return render(
         request,
         "assignments/my_reading.html",
-        {
-            "groups": groups,
-            "answered_questions": question_selectors.answered_banner_for_patient(patient=patient),
-        },
+        {"groups": groups, "shared_notes": notes.distinct_groups(shared)},
     )
 
 
@@ -282,7 +287,7 @@ def reading_complete(request, assignment_id):
 def _dashboard_rows(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
-    rows = selectors.patient_dashboard_rows(
+    rows = dashboards.patient_dashboard_rows(
         user=request.user, search=search, filters=show, sort=sort
     )
     return form, rows
@@ -292,7 +297,7 @@ def _dashboard_rows(request):
 def my_patients(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
-    page = selectors.patient_dashboard_page(
+    page = dashboards.patient_dashboard_page(
         user=request.user,
         search=search,
         filters=show,
@@ -301,7 +306,7 @@ def my_patients(request):
         per_page=PATIENTS_PER_PAGE,
     )
     patients = page.object_list
-    services.audit_patients_seen(
+    audit_patients_seen(
         actor=request.user,
         action="patient_list.view",
         patient_ids=[patient.pk for patient in patients],
@@ -327,7 +332,7 @@ def patients_export(request):
     """The patient list as CSV, with the same search and filters as the page (all pages)."""
     _form, rows = _dashboard_rows(request)
     patients = list(rows)
-    services.audit_patients_seen(
+    audit_patients_seen(
         actor=request.user,
         action="patient_list.export",
         patient_ids=[patient.pk for patient in patients],
@@ -340,7 +345,7 @@ def patients_export(request):
 
 @clinician_required
 def patient_detail(request, patient_id):
-    detail = selectors.patient_detail(user=request.user, patient_id=patient_id)
+    detail = dashboards.patient_detail(user=request.user, patient_id=patient_id)
     audit_log(
         actor=request.user,
         action="patient.view",
@@ -348,11 +353,15 @@ def patient_detail(request, patient_id):
         request=request,
         channel="web",
     )
-    notifications = reminder_selectors.notification_list_for_patient(patient=detail.patient)
+    shared = notes.shared_notes(
+        [summary.assignment for summary in detail.summaries], title=lambda a: a.module.title
+    )
+    for summary in detail.summaries:
+        summary.shared_note = shared.get(summary.assignment.pk)
     return render(
         request,
         "assignments/patient_detail.html",
-        {"detail": detail, "notifications": notifications},
+        {"detail": detail, "shared_notes": notes.distinct_groups(shared)},
     )
 
 
@@ -471,18 +480,27 @@ def assignment_reread(request, assignment_id):
 
 @clinician_required
 def module_overview(request):
-    rows = selectors.module_overview_for_clinician(user=request.user)
+    rows = dashboards.module_overview_for_clinician(user=request.user)
+    # Modules nobody was given are a row of zeros each: listed only on request (?show=all).
+    show_all = request.GET.get("show") == "all"
+    given = [row for row in rows if row.assigned]
     return render(
         request,
         "assignments/module_overview.html",
-        {"rows": rows, "chart": completion_chart(rows)},
+        {
+            "rows": rows if show_all else given,
+            "show_all": show_all,
+            "hidden_count": len(rows) - len(given),
+            "action_rows": [row for row in rows if row.needs_action],
+            "chart": completion_chart(rows),
+        },
     )
 
 
 @clinician_required
 def module_results(request, module_id):
-    results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
-    services.audit_patients_seen(
+    results = dashboards.module_results_for_clinician(user=request.user, module_id=module_id)
+    audit_patients_seen(
         actor=request.user,
         action="module_results.view",
         patient_ids=[s.assignment.patient_id for s in results.summaries],
@@ -494,8 +512,8 @@ def module_results(request, module_id):
 
 @clinician_required
 def module_results_export(request, module_id):
-    results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
-    services.audit_patients_seen(
+    results = dashboards.module_results_for_clinician(user=request.user, module_id=module_id)
+    audit_patients_seen(
         actor=request.user,
         action="module_results.export",
         patient_ids=[s.assignment.patient_id for s in results.summaries],

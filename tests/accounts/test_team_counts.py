@@ -9,7 +9,7 @@ from django.db import transaction
 from apps.accounts import services as account_services
 from apps.accounts.models import CareTeamMembership, User
 from apps.accounts.team_counts import ALL, team_count
-from apps.assignments import selectors as assignment_selectors
+from apps.assignments import dashboards as assignment_selectors
 from apps.assignments import services as assignment_services
 from apps.questions import services as question_services
 from apps.questions.selectors import open_question_count_for_clinician

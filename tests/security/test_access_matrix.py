@@ -250,10 +250,10 @@ MATRIX: dict[str, Entry] = {
         method="post",
         data=lambda s: {"language": "es"},
     ),
-    # --- patient record (audit app) ---------------------------------------------------------
-    "audit:my_record_access": Entry(patient_page()),
-    "audit:my_record_export": Entry(patient_page()),
-    "audit:my_record_export_json": Entry(patient_page()),
+    # --- patient record (records app) -------------------------------------------------------
+    "records:my_record_access": Entry(patient_page()),
+    "records:my_record_export": Entry(patient_page()),
+    "records:my_record_export_json": Entry(patient_page()),
 }
 
 
@@ -437,6 +437,8 @@ MATRIX.update(
         "assignments:my_patients": Entry(staff_page()),
         "assignments:patients_export": Entry(staff_page()),
         "assignments:assign": Entry(staff_page()),
+        "library:library": Entry(staff_page()),
+        "library:module_preview": Entry(staff_page(), kwargs=lambda s: {"module_id": s.module.pk}),
         "assignments:module_overview": Entry(staff_page()),
         "assignments:module_results": Entry(
             staff_page(), kwargs=lambda s: {"module_id": s.module.pk}

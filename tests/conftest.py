@@ -29,6 +29,15 @@ def _default_language_after_each_test():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_default_cache():
+    """Each test starts with an empty default cache: a care team's cached numbers
+    (apps.accounts.team_counts) are keyed by ids, which a later test's database may reuse."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def require_services():
     """For tests that need the real PostgreSQL and Redis.

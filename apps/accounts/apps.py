@@ -15,10 +15,10 @@ class AccountsConfig(AppConfig):
         )
         from allauth.mfa import signals as mfa_signals
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-        from django.db.models.signals import post_save, pre_save
+        from django.db.models.signals import post_delete, post_save, pre_save
 
-        from . import security
-        from .models import User
+        from . import security, team_counts
+        from .models import CareTeamMembership, User
 
         password_reset.connect(
             security.forgive_failed_logins_on_password_reset,
@@ -66,3 +66,16 @@ class AccountsConfig(AppConfig):
             (password_reset, security.log_password_reset),
         ):
             signal.connect(handler, dispatch_uid=f"portal_security_log_{handler.__name__}")
+        # The cached numbers of a care team (team_counts).
+        for signal in (post_save, post_delete):
+            signal.connect(
+                team_counts.on_membership_changed,
+                sender=CareTeamMembership,
+                dispatch_uid=f"portal_team_counts_membership_{signal is post_save}",
+            )
+        post_save.connect(
+            team_counts.on_user_saved, sender=User, dispatch_uid="portal_team_counts_user"
+        )
+        post_delete.connect(
+            team_counts.on_user_deleted, sender=User, dispatch_uid="portal_team_counts_user_gone"
+        )

@@ -7,6 +7,9 @@ patient's behalf audit themselves in the services; staff reads are audited here,
 does.
 """
 
+from collections.abc import Callable
+from functools import partial
+
 import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
@@ -21,6 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.accounts.roles import IsPatient, IsStaffRole, PortalViewMixin
+from apps.accounts.team_counts import scope_of, team_count
 from apps.core.drf import IdField, IdFilter, rename_error_fields
 from apps.library.models import Module, ModuleVersion
 
@@ -515,6 +519,25 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         if not user.is_staff_role:
             return Assignment.objects.none()
         return selectors.staff_scope(_list_base(), user=user)
+
+    @property
+    def page_by_ids(self) -> bool:
+        """A staff list picks its page by id first (FirstPagePaginator): for a small team,
+        PostgreSQL otherwise walked the whole clinic's assignments newest first to find the
+        team's 25 rows (docs/performance.md)."""
+        return not self.request.user.is_patient
+
+    def list_count(self, queryset) -> Callable[[], int] | None:
+        """How to count a clinician's or an admin's whole list (no filter; the order does not
+        matter): from the cache until the team or its assignments change
+        (apps.accounts.team_counts), since counting a large team's assignments on every page
+        took longer than the rest of the request. None (count as usual) otherwise."""
+        user = self.request.user
+        if not user.is_staff_role or user.is_patient:
+            return None
+        if set(self.request.query_params) & set(self.filterset_class.base_filters):
+            return None
+        return partial(team_count, kind="assignments", scope=scope_of(user), count=queryset.count)
 
     def paginate_queryset(self, queryset):
         rows = super().paginate_queryset(queryset)

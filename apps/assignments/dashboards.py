@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
@@ -23,6 +24,7 @@ from django.http import Http404
 
 from apps.accounts.models import User
 from apps.accounts.selectors import patient_get_for_user, patient_list_for_user
+from apps.accounts.team_counts import scope_of, team_count
 from apps.library.models import Module, ModuleVersion
 from apps.questions.models import Question
 
@@ -123,12 +125,23 @@ def patient_dashboard_rows(
 
 def _by_name(patients: QuerySet[User]) -> QuerySet[User]:
     """A page's rows before counting: only what a row shows (and the time zone its counts
-    need), and whether a question waits."""
-    return (
-        patients.only("id", "name", "email", "timezone")
-        .annotate(has_open_questions=_has_open_questions())
-        .order_by("name", "id")
-    )
+    need), by name."""
+    return patients.only("id", "name", "email", "timezone").order_by("name", "id")
+
+
+def _paginator(rows: QuerySet[User], per_page: int, *, user: User, search: str, filters):
+    """A Paginator of the list. The whole care team (no search, no filter) is counted once
+    and kept (apps.accounts.team_counts): counting takes longer the larger the team, and the
+    number is shown on every page. Paginator.count is a cached property, so the number given
+    here is the one every page uses."""
+    paginator = Paginator(rows, per_page)
+    if not search.strip() and not filters:
+        paginator.count = team_count(
+            kind="patients",
+            scope=scope_of(user),
+            count=lambda: patient_list_for_user(user=user).count(),
+        )
+    return paginator
 
 
 def patient_dashboard_page(
@@ -145,40 +158,49 @@ def patient_dashboard_page(
     When neither the order nor a filter depends on the counts (the usual view: by name,
     maybe searched, maybe only patients with a question waiting), the patients of the page
     are picked first and only they are counted, so a page costs the same for a care team of
-    200 or 2,000. Otherwise the whole care team is counted and sorted, as the order needs.
+    200 or 20,000. Otherwise the whole care team is counted and sorted, as the order needs.
     """
     filters = set(filters)
+    paginator_of = partial(_paginator, per_page=per_page, user=user, search=search, filters=filters)
     if sort in ("recent_activity", "least_activity", "overdue") or filters & {
         "overdue",
         "not_started",
     }:
         rows = patient_dashboard_rows(user=user, search=search, filters=filters, sort=sort)
-        page = Paginator(rows, per_page).get_page(page_number)
+        page = paginator_of(rows).get_page(page_number)
         page.object_list = list(page.object_list)
         return page
     patients = _by_name(_dashboard_search(patient_list_for_user(user=user), search))
     if "open_questions" in filters:
-        patients = patients.filter(has_open_questions=True)
-    page = Paginator(patients, per_page).get_page(page_number)
+        patients = patients.filter(_has_open_questions())
+    page = paginator_of(patients).get_page(page_number)
     shown = list(page.object_list)
     counts = _counts_of(shown)
     for patient in shown:
-        for name, value in zip(DASHBOARD_COUNTS, counts[patient.pk], strict=True):
+        for name, value in zip(
+            (*DASHBOARD_COUNTS, "has_open_questions"), counts[patient.pk], strict=True
+        ):
             setattr(patient, name, value)
     page.object_list = shown
     return page
 
 
 def _counts_of(patients: list[User]) -> dict[int, tuple]:
-    """DASHBOARD_COUNTS of these patients, by id, in the order DASHBOARD_COUNTS names them."""
+    """DASHBOARD_COUNTS and has_open_questions of these patients, by id, in that order.
+
+    Whether a question waits is asked here, for the page's rows only: in the query that
+    picks the page, PostgreSQL answered it by reading every open question of the clinic."""
     if not patients:
         return {}
     return {
         row[0]: row[1:]
         for row in User.objects.filter(pk__in=[patient.pk for patient in patients])
-        .annotate(**_dashboard_counts(timezones={patient.timezone for patient in patients}))
+        .annotate(
+            **_dashboard_counts(timezones={patient.timezone for patient in patients}),
+            has_open_questions=_has_open_questions(),
+        )
         .order_by()
-        .values_list("pk", *DASHBOARD_COUNTS)
+        .values_list("pk", *DASHBOARD_COUNTS, "has_open_questions")
     }
 
 

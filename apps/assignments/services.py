@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import User
 from apps.accounts.selectors import patient_list_for_user
+from apps.accounts.team_counts import forget_for_patients
 from apps.audit.services import audit_log, audit_log_many
 from apps.library.models import Module, ModuleVersion
 
@@ -176,6 +177,7 @@ def assignment_create_bulk(
         ],
         ignore_conflicts=True,
     )
+    forget_for_patients(patient_ids=patient_ids, kinds=("assignments",))
     # With ignore_conflicts the database does not say which rows went in, so read back the
     # open assignments of these pairs: ours carry this call's assigned_by and timestamp.
     open_now = list(
@@ -196,6 +198,13 @@ def assignment_create_bulk(
         channel=channel,
     )
     return BulkAssignResult(created=created, skipped=skipped)
+
+
+def on_assignment_saved(sender, instance: Assignment, created: bool, **kwargs) -> None:
+    """A new assignment is one more in its patient's care teams' lists (bulk_create, which
+    sends no signal, does the same in assignment_create_bulk)."""
+    if created:
+        forget_for_patients(patient_ids=[instance.patient_id], kinds=("assignments",))
 
 
 def assignment_create(

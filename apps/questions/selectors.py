@@ -13,6 +13,7 @@ from django.http import Http404
 
 from apps.accounts.models import User
 from apps.accounts.selectors import in_care_team, patient_list_for_user
+from apps.accounts.team_counts import scope_of, team_count
 from apps.library.models import Module
 
 from .models import Question, QuestionEvent, Reply
@@ -122,9 +123,13 @@ def _waiting(questions: QuerySet[Question]) -> QuerySet[Question]:
 def open_question_count_for_clinician(*, user: User) -> int:
     """How many questions wait for an answer from this clinician's care team (the nav badge).
 
-    Counted on each page that shows it: the care-team link and the (patient, status) index
-    keep it to the team's open questions however large the clinic is."""
-    return _waiting(_questions_in_scope(user=user)).count()
+    Read on every page a clinician opens, and counting takes longer the larger the team, so
+    the number is cached until a question or the team changes (apps.accounts.team_counts)."""
+    return team_count(
+        kind="open_questions",
+        scope=scope_of(user),
+        count=lambda: _waiting(_questions_in_scope(user=user)).count(),
+    )
 
 
 def question_list_answered_for_patient(*, patient: User) -> QuerySet[Question]:

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.accounts.models import CareTeamMembership, User
+from apps.accounts.team_counts import forget_for_patients
 from apps.assignments.models import Assignment
 
 from .models import IDEMPOTENCY_KEY_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionEvent, Reply
@@ -156,6 +157,12 @@ def user_may_take_part(*, question: Question, user: User) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+def on_question_changed(sender, instance: Question, **kwargs) -> None:
+    """Asked, answered, closed, withdrawn or removed: the care team's number of waiting
+    questions (the menu badge) is counted again."""
+    forget_for_patients(patient_ids=[instance.patient_id], kinds=("open_questions",))
 
 
 def _lock(question: Question) -> None:

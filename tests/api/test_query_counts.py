@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.assignments.models import Assignment
 from tests.assignments.factories import AssignmentFactory, SectionProgressFactory
 from tests.factories import CareTeamMembershipFactory, PatientFactory
 from tests.questions.factories import QuestionFactory, ReplyFactory
@@ -63,6 +64,26 @@ def test_list_query_count_is_pinned_and_does_not_grow_with_rows(
 
     assert (few, many) == (expected, expected)
     assert client.get(url).json()["count"] >= 6
+
+
+@pytest.mark.parametrize("role", ["clinician", "admin"])
+def test_a_staff_list_counts_once_after_a_change(api_as, people, role):
+    """A staff member's whole list (no filter) keeps its length in the cache until the team
+    or its assignments change (apps.accounts.team_counts): one query fewer on every page."""
+    client = api_as(role)
+    _add_rows_for(people, count=3)
+    url = "/api/v1/assignments/?page_size=2"  # a full first page: the rows are counted
+    client.get(url)  # the first request of a session may record its activity
+    # The session (looked up by token, then loaded), the user, the authenticator, the page
+    # and the audit rows.
+    assert _queries(client, url) == 6
+    _add_rows_for(people, count=1)
+    assert _queries(client, url) == 6 + 1  # counted again, once
+    assert _queries(client, url) == 6
+    mine = Assignment.objects.all()
+    if role == "clinician":
+        mine = mine.filter(patient__care_team_links__clinician=people["clinician"])
+    assert client.get(url).json()["count"] == mine.count() > 4
 
 
 def _count_queries(client, url) -> int:

@@ -41,8 +41,9 @@ def test_question_asked_fires_once_after_commit(patient, heard, django_capture_o
         question = services.question_ask(patient=patient, body="When is my next dose?")
         assert heard == []  # nothing is sent while the transaction is still open
 
-    assert len(callbacks) == 1
-    callbacks[0]()
+    # (The other callback forgets the care team's cached count of waiting questions.)
+    for callback in callbacks:
+        callback()
     assert [_payload(call) for call in heard] == [
         ("question_asked", Question, {"question_id": question.pk})
     ]

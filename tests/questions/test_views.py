@@ -378,9 +378,12 @@ def test_inbox_query_count_does_not_grow_with_questions(
         clinician_client.get(INBOX_URL)
         with CaptureQueriesContext(connection) as baseline:
             assert clinician_client.get(INBOX_URL, {"status": "all"}).status_code == 200
+        expected = len(baseline.captured_queries)  # (each request empties the log)
 
         add_questions(8)
-        with django_assert_num_queries(len(baseline.captured_queries)):
+        # The new questions make the menu's cached badge count again once (team_counts).
+        clinician_client.get(INBOX_URL, {"status": "all"})
+        with django_assert_num_queries(expected):
             response = clinician_client.get(INBOX_URL, {"status": "all"})
     assert page(response).count('class="govuk-table__row"') == 10 + 1  # rows + header
 

@@ -42,7 +42,7 @@ from apps.library.selectors import module_list_published
 from apps.questions.models import Question
 
 from .grading import MarkedAnswer, mark_answers
-from .models import Assignment, CheckAttempt, SectionProgress
+from .models import Assignment, CheckAttempt, PatientTreatment, SectionProgress
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -544,6 +544,7 @@ class PatientDetail:
     today: date
     summaries: list[AssignmentSummary]
     open_question_count: int
+    treatment: PatientTreatment
 
     @property
     def open_summaries(self) -> list[AssignmentSummary]:
@@ -638,6 +639,7 @@ def patient_detail(*, user: User, patient_id) -> PatientDetail:
         today=today,
         summaries=summaries,
         open_question_count=open_question_count,
+        treatment=treatment_get_for_patient(patient=patient),
     )
 
 
@@ -777,3 +779,31 @@ def module_results_for_clinician(*, user: User, module_id) -> ModuleResults:
             today_by_zone[zone] = patient_today(patient=assignment.patient)
         summaries.append(_summarise(assignment, today=today_by_zone[zone]))
     return ModuleResults(module=module, summaries=summaries)
+
+
+# --- The wallet card --------------------------------------------------------------------------
+
+
+def treatment_get_for_patient(*, patient: User) -> PatientTreatment:
+    """The patient's treatment name as their clinician set it; an unsaved blank one if never."""
+    treatment = PatientTreatment.objects.filter(patient=patient).first()
+    return treatment if treatment is not None else PatientTreatment(patient=patient, name="")
+
+
+@dataclass(frozen=True)
+class WalletCard:
+    """What the patient's wallet card says. The name only when the patient chose to show it."""
+
+    patient_name: str
+    treatment_name: str
+    care_team_phone: str
+    emergency_number: str
+
+
+def wallet_card_for_patient(*, patient: User, with_name: bool) -> WalletCard:
+    return WalletCard(
+        patient_name=patient.name if with_name else "",
+        treatment_name=treatment_get_for_patient(patient=patient).name,
+        care_team_phone=settings.CARE_TEAM_PHONE,
+        emergency_number=settings.EMERGENCY_NUMBER,
+    )

@@ -129,7 +129,8 @@ def test_patient_page_query_count_is_constant(frozen, clinician_client, clinicia
         _reading_for(patient, module, index, clinician)
     clinician_client.get(url)
     small = _queries(clinician_client, url)
-    assert small == 10
+    # One of them reads the treatment name for the wallet card form.
+    assert small == 11
     for index, module in enumerate(PublishedModuleFactory.create_batch(18), start=2):
         _reading_for(patient, module, index, clinician)
     assert _queries(clinician_client, url) == small

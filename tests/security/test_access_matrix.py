@@ -428,6 +428,9 @@ MATRIX.update(
         "assignments:reading_check": Entry(
             patient_page(other_patient=NOT_FOUND), kwargs=assignment_id
         ),
+        "assignments:wallet_card": Entry(
+            patient_page(), why="each patient sees only their own card: the URL names no one"
+        ),
         "assignments:reading_complete": Entry(
             patient_page(Expect(302), other_patient=NOT_FOUND),
             kwargs=assignment_id,
@@ -455,6 +458,17 @@ MATRIX.update(
         "assignments:patient_detail": Entry(
             staff_page(other_clinician=NOT_FOUND),
             kwargs=lambda s: {"patient_id": s.people["patient"].pk},
+        ),
+        "assignments:patient_treatment": Entry(
+            staff_page(Expect(302), other_clinician=NOT_FOUND),
+            kwargs=lambda s: {"patient_id": s.people["patient"].pk},
+            method="post",
+            data=lambda s: {"treatment_name": "nivolumab"},
+        ),
+        "assignments:patient_wallet_card": Entry(
+            staff_page(other_clinician=NOT_FOUND),
+            kwargs=lambda s: {"patient_id": s.people["patient"].pk},
+            why="a clinician prints the card for a patient in their care team",
         ),
     }
 )
@@ -912,6 +926,8 @@ AUDITED_FOR_STAFF = {
     "assignments:my_patients": "web",
     "assignments:patients_export": "web",
     "assignments:patient_detail": "web",
+    "assignments:patient_treatment": "web",
+    "assignments:patient_wallet_card": "web",
     "assignments:module_results": "web",
     "assignments:module_results_export": "web",
     "questions:detail": "web",

@@ -785,9 +785,12 @@ def module_results_for_clinician(*, user: User, module_id) -> ModuleResults:
 
 
 def treatment_get_for_patient(*, patient: User) -> PatientTreatment:
-    """The patient's treatment name as their clinician set it; an unsaved blank one if never."""
+    """The patient's treatment name as their clinician set it; an unsaved blank one, with no
+    time, if it never was."""
     treatment = PatientTreatment.objects.filter(patient=patient).first()
-    return treatment if treatment is not None else PatientTreatment(patient=patient, name="")
+    if treatment is None:
+        return PatientTreatment(patient=patient, name="", updated_at=None)
+    return treatment
 
 
 @dataclass(frozen=True)

@@ -633,7 +633,7 @@ def treatment_set(
     """
     name = _clean_treatment_name(name)
     if not name and not PatientTreatment.objects.filter(patient=patient).exists():
-        return PatientTreatment(patient=patient, name="")
+        return PatientTreatment(patient=patient, name="", updated_at=None)
     treatment, created = PatientTreatment.objects.select_for_update().get_or_create(
         patient=patient, defaults={"name": name, "updated_by": updated_by}
     )

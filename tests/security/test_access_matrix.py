@@ -545,6 +545,14 @@ MATRIX.update(
             why="patients see only modules assigned to them; staff see the published library",
         ),
         "api-patient-list": Entry(api(patient=FORBIDDEN, clinician=OK)),
+        "api-patient-treatment": Entry(
+            api(patient=FORBIDDEN, clinician=OK, other_clinician=NOT_FOUND, admin=OK),
+            kwargs=lambda s: {"pk": s.people["patient"].pk},
+        ),
+        "api-wallet-card": Entry(
+            api(patient=OK, clinician=FORBIDDEN),
+            why="each patient reads only their own card: the URL names no one",
+        ),
         "api-assignment-list": Entry(api(patient=OK, clinician=OK)),
         "api-assignment-detail": Entry(
             api(patient=OK, other_patient=NOT_FOUND, clinician=OK, other_clinician=NOT_FOUND),
@@ -934,6 +942,7 @@ AUDITED_FOR_STAFF = {
     "questions:close": "web",
     "questions:inbox": "web",
     "api-patient-list": "api",
+    "api-patient-treatment": "api",
     "api-assignment-list": "api",
     "api-assignment-detail": "api",
     "api-question-list": "api",

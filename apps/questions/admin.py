@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 
+from apps.accounts.admin_mixins import PortalTabularInline
 from apps.assignments.admin import CareTeamClinicianFilter, ReadOnlyAdmin
 
 from .models import Question, Reply
 
 
-class ReplyInline(admin.TabularInline):
+class ReplyInline(PortalTabularInline):
     model = Reply
     extra = 0
     fields = ["created_at", "author", "body"]

@@ -218,6 +218,11 @@ def wallet_card(request):
 
 def _wallet_card_page(request, *, patient, back_url: str, for_staff: bool):
     form = WalletCardForm(request.GET or None)
+    if for_staff:
+        form.fields["with_name"].label = _("Put the patient's name on the card")
+        form.fields["with_name"].help_text = _(
+            "Ask the patient first: some people would rather keep their name private."
+        )
     with_name = form.is_valid() and form.cleaned_data["with_name"]
     return render(
         request,

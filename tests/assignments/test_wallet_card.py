@@ -150,6 +150,7 @@ def test_a_clinician_can_print_their_patients_card_and_it_is_audited(
         reverse("assignments:patient_wallet_card", args=[patient.pk]), {"with_name": "on"}
     )
     assert response.status_code == 200
+    assert "Put the patient&#x27;s name on the card" in response.content.decode()
     card = _card_text(response)
     assert "atezolizumab" in card
     assert patient.name in card

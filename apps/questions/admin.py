@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from apps.accounts.admin_mixins import PortalTabularInline
 from apps.assignments.admin import CareTeamClinicianFilter, ReadOnlyAdmin
+from apps.core.admin_mixins import PortalTabularInline
 
 from .models import Question, Reply
 

@@ -17,8 +17,8 @@ from tests.library.factories import PublishedModuleFactory
 
 pytestmark = pytest.mark.django_db
 
-JSON_URL = reverse("audit:my_record_export_json")
-PAGE_URL = reverse("audit:my_record_export")
+JSON_URL = reverse("records:my_record_export_json")
+PAGE_URL = reverse("records:my_record_export")
 
 
 def _history(patient, clinician, *, title: str, question: str, reply: str, note: str = ""):
@@ -177,10 +177,10 @@ def test_the_export_query_count_does_not_grow_with_the_history(
 
 def test_patients_find_their_record_pages_from_settings(logged_in, patient, clinician):
     body = logged_in(patient).get(reverse("accounts:profile")).content.decode()
-    assert reverse("audit:my_record_access") in body
-    assert reverse("audit:my_record_export") in body
+    assert reverse("records:my_record_access") in body
+    assert reverse("records:my_record_export") in body
     staff_body = logged_in(clinician).get(reverse("accounts:profile")).content.decode()
-    assert reverse("audit:my_record_export") not in staff_body
+    assert reverse("records:my_record_export") not in staff_body
 
 
 def test_the_wallet_card_treatment_name_is_in_the_export_and_only_ones_own(

@@ -5,7 +5,7 @@ test here than as a dozen nested template conditions.
 """
 
 from datetime import date, tzinfo
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from django.urls import reverse
 from django.utils import timezone
@@ -36,6 +36,8 @@ class ReadingItem(TypedDict):
     overdue: bool
     note: str
     note_from: str
+    # Set by the view when the note was given with several readings (notes.shared_notes).
+    shared_note: NotRequired[object]
     button: str
     done: bool
 

@@ -19,7 +19,7 @@ from apps.accounts.permissions import clinician_required, patient_required
 from apps.accounts.selectors import patient_get_for_user
 from apps.audit.services import audit_log, audit_patients_seen
 
-from . import dashboards, display, exports, selectors, services
+from . import dashboards, display, exports, notes, selectors, services
 from .charts import completion_chart
 from .forms import AssignForm, CheckForm, DashboardForm, TreatmentForm, WalletCardForm
 from .grading import mark_answers
@@ -64,10 +64,20 @@ def my_reading(request):
         assignment.is_reread = assignment.is_open and assignment.module_id in finished_modules
     done = [a for a in assignments if a.status == Assignment.Status.COMPLETED]
     done.sort(key=lambda a: a.completed_at, reverse=True)
+    # A note given with several readings at once is shown once, above the lists.
+    shared = notes.shared_notes(assignments, title=lambda a: a.reading.title)
+
+    def item(assignment):
+        shown = display.reading_item(assignment, today=today, zone=zone)
+        if assignment.pk in shared:
+            shown["note"] = ""
+            shown["shared_note"] = shared[assignment.pk]
+        return shown
+
     groups = [
         {
             "heading": heading,
-            "items": [display.reading_item(a, today=today, zone=zone) for a in members],
+            "items": [item(a) for a in members],
         }
         for heading, members in (
             (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),
@@ -82,7 +92,7 @@ def my_reading(request):
     return render(
         request,
         "assignments/my_reading.html",
-        {"groups": groups},
+        {"groups": groups, "shared_notes": notes.distinct_groups(shared)},
     )
 
 
@@ -377,12 +387,21 @@ def _patient_detail_page(request, *, patient_id, treatment_form=None, status=200
         request=request,
         channel="web",
     )
+    shared = notes.shared_notes(
+        [summary.assignment for summary in detail.summaries], title=lambda a: a.module.title
+    )
+    for summary in detail.summaries:
+        summary.shared_note = shared.get(summary.assignment.pk)
     if treatment_form is None:
         treatment_form = TreatmentForm(initial={"treatment_name": detail.treatment.name})
     return render(
         request,
         "assignments/patient_detail.html",
-        {"detail": detail, "treatment_form": treatment_form},
+        {
+            "detail": detail,
+            "shared_notes": notes.distinct_groups(shared),
+            "treatment_form": treatment_form,
+        },
         status=status,
     )
 
@@ -557,10 +576,19 @@ def assignment_reread(request, assignment_id):
 @clinician_required
 def module_overview(request):
     rows = dashboards.module_overview_for_clinician(user=request.user)
+    # Modules nobody was given are a row of zeros each: listed only on request (?show=all).
+    show_all = request.GET.get("show") == "all"
+    given = [row for row in rows if row.assigned]
     return render(
         request,
         "assignments/module_overview.html",
-        {"rows": rows, "chart": completion_chart(rows)},
+        {
+            "rows": rows if show_all else given,
+            "show_all": show_all,
+            "hidden_count": len(rows) - len(given),
+            "action_rows": [row for row in rows if row.needs_action],
+            "chart": completion_chart(rows),
+        },
     )
 
 

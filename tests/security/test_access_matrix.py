@@ -440,6 +440,8 @@ MATRIX.update(
         "assignments:my_patients": Entry(staff_page()),
         "assignments:patients_export": Entry(staff_page()),
         "assignments:assign": Entry(staff_page()),
+        "library:library": Entry(staff_page()),
+        "library:module_preview": Entry(staff_page(), kwargs=lambda s: {"module_id": s.module.pk}),
         "assignments:module_overview": Entry(staff_page()),
         "assignments:module_results": Entry(
             staff_page(), kwargs=lambda s: {"module_id": s.module.pk}

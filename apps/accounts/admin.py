@@ -4,18 +4,21 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import PortalTabularInline, ReadOnlyAdminMixin
 
 from . import services
 from .models import CareTeamMembership, Invitation, NotificationPreference, User
 from .security import log_security_event
 
 
-class CareTeamInline(admin.TabularInline):
+class CareTeamInline(PortalTabularInline):
     model = CareTeamMembership
     fk_name = "patient"
     extra = 0
     autocomplete_fields = ["clinician"]
+    # When the link was made is a record, not an input (and its split date and time boxes
+    # have no labels of their own).
+    readonly_fields = ["created_at"]
     verbose_name = _("clinician caring for this patient")
     verbose_name_plural = _("care team")
 

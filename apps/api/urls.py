@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import MeView, PatientViewSet
-from apps.assignments.api import AssignmentViewSet
+from apps.assignments.api import AssignmentViewSet, PatientTreatmentView, WalletCardView
 from apps.assignments.api_modules import ModuleViewSet
 from apps.questions.api import QuestionViewSet
 
@@ -26,6 +26,12 @@ router.register("questions", QuestionViewSet, basename="api-question")
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),
+    path("api/v1/wallet-card/", WalletCardView.as_view(), name="api-wallet-card"),
+    path(
+        "api/v1/patients/<int:pk>/treatment/",
+        PatientTreatmentView.as_view(),
+        name="api-patient-treatment",
+    ),
     path("api/v1/", include(router.urls)),
     path(
         "api/schema/",

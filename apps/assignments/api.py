@@ -22,8 +22,10 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts.roles import IsPatient, IsStaffRole, PortalViewMixin
+from apps.accounts.selectors import patient_get_for_user
 from apps.accounts.team_counts import scope_of, team_count
 from apps.core.drf import IdField, IdFilter, rename_error_fields
 from apps.library.models import Module, ModuleVersion
@@ -36,7 +38,9 @@ from .api_examples import (
     LIST_EXAMPLES,
     PROGRESS_EXAMPLES,
     RETRIEVE_EXAMPLES,
+    TREATMENT_UPDATE_EXAMPLES,
     UPDATE_EXAMPLES,
+    WALLET_CARD_EXAMPLES,
 )
 from .grading import mark_answers
 from .models import Assignment, overdue_q
@@ -732,3 +736,117 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         data = self.validated(CheckAnswersSerializer)
         outcome = services.check_submit(assignment=assignment, answers=data["answers"])
         return Response(CheckResultSerializer(outcome).data, status=status.HTTP_201_CREATED)
+
+
+# --- The wallet card ------------------------------------------------------------------------
+
+
+class WalletCardSerializer(serializers.Serializer):
+    treatment_name = serializers.CharField(
+        help_text="The treatment the patient's clinician entered; empty when none was."
+    )
+    care_team_phone = serializers.CharField(help_text="The care team's 24-hour number.")
+    emergency_number = serializers.CharField(help_text="The emergency number to call.")
+
+
+class WalletCardView(PortalViewMixin, APIView):
+    """The patient's own wallet card (the web page reading/wallet-card/ prints it)."""
+
+    action_roles = {"get": (IsPatient,)}
+
+    @extend_schema(
+        summary="My wallet card",
+        description=(
+            'Patients: what their wallet card says besides "I am having immunotherapy" and '
+            "the advice to call the emergency number: the treatment name their clinician "
+            "entered (empty when none was), the care team's 24-hour number and the emergency "
+            "number. Read-only; staff get 403."
+        ),
+        responses=WalletCardSerializer,
+        tags=["wallet card"],
+        examples=WALLET_CARD_EXAMPLES,
+    )
+    def get(self, request):
+        card = selectors.wallet_card_for_patient(patient=request.user, with_name=False)
+        return Response(WalletCardSerializer(card).data)
+
+
+class TreatmentSerializer(serializers.Serializer):
+    patient = serializers.IntegerField(source="patient_id", read_only=True)
+    treatment_name = serializers.CharField(
+        source="name", read_only=True, help_text="Empty when none was entered."
+    )
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null when it was never set."
+    )
+
+
+class TreatmentUpdateSerializer(serializers.Serializer):
+    treatment_name = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=(
+            "The drug or treatment, plain text, up to "
+            f"{services.TREATMENT_NAME_MAX_LENGTH} characters; an empty string removes it."
+        ),
+    )
+
+
+PATIENT_ID_PARAMETER = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="Patient id (from GET /api/v1/patients/)."
+)
+
+
+class PatientTreatmentView(PortalViewMixin, APIView):
+    """The treatment name on one patient's wallet card, for their care team."""
+
+    action_roles = {"get": (IsStaffRole,), "patch": (IsStaffRole,)}
+
+    def get_patient(self):
+        return patient_get_for_user(user=self.request.user, patient_id=self.kwargs["pk"])
+
+    def treatment_response(self, patient):
+        treatment = selectors.treatment_get_for_patient(patient=patient)
+        return Response(TreatmentSerializer(treatment).data)
+
+    @extend_schema(
+        summary="A patient's treatment name",
+        description=(
+            "Clinicians (their care team) and admins: the treatment name shown on the "
+            "patient's wallet card. Patients get 403; a patient outside your care team 404."
+        ),
+        parameters=[PATIENT_ID_PARAMETER],
+        responses=TreatmentSerializer,
+        tags=["wallet card"],
+    )
+    def get(self, request, pk):
+        patient = self.get_patient()
+        self.audit(action="treatment.view", patient=patient)
+        return self.treatment_response(patient)
+
+    @extend_schema(
+        summary="Set a patient's treatment name",
+        description=(
+            "Clinicians (their care team) and admins: set the treatment name on the patient's "
+            "wallet card, or remove it with an empty string. Plain text only: a name with "
+            "< or >, control characters or over "
+            f"{services.TREATMENT_NAME_MAX_LENGTH} characters is a 400 with the same message "
+            "the patient page shows. The change is recorded in the audit trail."
+        ),
+        parameters=[PATIENT_ID_PARAMETER],
+        request=TreatmentUpdateSerializer,
+        responses=TreatmentSerializer,
+        tags=["wallet card"],
+        examples=TREATMENT_UPDATE_EXAMPLES,
+    )
+    def patch(self, request, pk):
+        patient = self.get_patient()
+        data = self.validated(TreatmentUpdateSerializer)
+        services.treatment_set(
+            patient=patient,
+            name=data["treatment_name"],
+            updated_by=request.user,
+            request=request,
+            channel="api",
+        )
+        return self.treatment_response(patient)

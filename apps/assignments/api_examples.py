@@ -130,3 +130,28 @@ CHECK_EXAMPLES = [
         status_codes=["201"],
     ),
 ]
+
+WALLET_CARD_EXAMPLES = [
+    OpenApiExample(
+        "With a treatment name",
+        value={
+            "treatment_name": "pembrolizumab (Keytruda)",
+            "care_team_phone": "555-0100",
+            "emergency_number": "911",
+        },
+        response_only=True,
+    )
+]
+TREATMENT_UPDATE_EXAMPLES = [
+    OpenApiExample("Set", value={"treatment_name": "nivolumab (Opdivo)"}, request_only=True),
+    OpenApiExample(
+        "Markup refused",
+        value={
+            "treatment_name": [
+                "Type the name only, without < or > signs. For example: pembrolizumab (Keytruda)."
+            ]
+        },
+        response_only=True,
+        status_codes=["400"],
+    ),
+]

@@ -29,8 +29,14 @@ from apps.library.models import Module, ModuleVersion
 from apps.questions.models import Question
 
 from .grading import MarkedAnswer, mark_answers
-from .models import Assignment, CheckAttempt, check_missed_q, overdue_q
-from .selectors import local_today_expression, patient_today, sections_viewed, timezones_of
+from .models import Assignment, CheckAttempt, PatientTreatment, check_missed_q, overdue_q
+from .selectors import (
+    local_today_expression,
+    patient_today,
+    sections_viewed,
+    timezones_of,
+    treatment_get_for_patient,
+)
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -240,6 +246,7 @@ class PatientDetail:
     today: date
     summaries: list[AssignmentSummary]
     waiting_questions: list[Question]
+    treatment: PatientTreatment
 
     @property
     def open_question_count(self) -> int:
@@ -343,6 +350,7 @@ def patient_detail(*, user: User, patient_id) -> PatientDetail:
         today=today,
         summaries=summaries,
         waiting_questions=waiting_questions,
+        treatment=treatment_get_for_patient(patient=patient),
     )
 
 

@@ -8,7 +8,7 @@ from apps.library.selectors import with_published_facts
 
 from .dashboards import DASHBOARD_FILTERS, DASHBOARD_SORTS
 from .selectors import module_list_assignable
-from .services import NOTE_MAX_LENGTH
+from .services import NOTE_MAX_LENGTH, TREATMENT_NAME_MAX_LENGTH
 
 
 class PatientChoiceField(forms.ModelMultipleChoiceField):
@@ -144,3 +144,31 @@ class CheckForm(forms.Form):
             chosen = self.cleaned_data[self.field_name(check)]
             answers.append(sorted(chosen) if isinstance(chosen, list) else chosen)
         return answers
+
+
+class TreatmentForm(forms.Form):
+    """The treatment name on the patient's wallet card. services.treatment_set checks it."""
+
+    treatment_name = forms.CharField(
+        required=False,
+        strip=True,
+        label=_("Treatment name on the wallet card (optional)"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Worked out per form, in the language of the request.
+        self.fields["treatment_name"].help_text = _(
+            "The drug or treatment the patient is having, for example pembrolizumab (Keytruda). "
+            "Up to %(limit)d characters, plain text. Leave empty to show no name."
+        ) % {"limit": TREATMENT_NAME_MAX_LENGTH}
+
+
+class WalletCardForm(forms.Form):
+    """The patient's choice for their card: without their name unless they ask for it."""
+
+    with_name = forms.BooleanField(
+        required=False,
+        label=_("Put my name on the card"),
+        help_text=_("Leave this off if you would rather keep your name private."),
+    )

@@ -153,3 +153,26 @@ class CheckAttempt(models.Model):
     @property
     def passed(self) -> bool:
         return self.score == self.total
+
+
+class PatientTreatment(models.Model):
+    """The name of the patient's immunotherapy, as their clinician typed it, for the wallet card.
+
+    One per patient, not per assignment: a patient usually stays on one regimen while reading
+    several modules, and the card is about the patient, not about one reading.
+    """
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="treatment",
+    )
+    name = models.CharField(_("treatment name"), max_length=80, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Treatment of {self.patient_id}"

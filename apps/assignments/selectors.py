@@ -8,6 +8,7 @@ however many patients and assignments there are (see tests/assignments/test_quer
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,7 @@ from apps.accounts.selectors import in_care_team
 from apps.library.models import Module, ModuleVersion
 from apps.library.selectors import module_list_published
 
-from .models import Assignment, CheckAttempt, SectionProgress
+from .models import Assignment, CheckAttempt, PatientTreatment, SectionProgress
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -370,3 +371,34 @@ def assignment_get_for_clinician(*, user: User, assignment_id) -> Assignment:
         )
     except (Assignment.DoesNotExist, ValueError, TypeError):
         raise Http404("No such assignment.") from None
+
+
+# --- The wallet card --------------------------------------------------------------------------
+
+
+def treatment_get_for_patient(*, patient: User) -> PatientTreatment:
+    """The patient's treatment name as their clinician set it; an unsaved blank one, with no
+    time, if it never was."""
+    treatment = PatientTreatment.objects.filter(patient=patient).first()
+    if treatment is None:
+        return PatientTreatment(patient=patient, name="", updated_at=None)
+    return treatment
+
+
+@dataclass(frozen=True)
+class WalletCard:
+    """What the patient's wallet card says. The name only when the patient chose to show it."""
+
+    patient_name: str
+    treatment_name: str
+    care_team_phone: str
+    emergency_number: str
+
+
+def wallet_card_for_patient(*, patient: User, with_name: bool) -> WalletCard:
+    return WalletCard(
+        patient_name=patient.name if with_name else "",
+        treatment_name=treatment_get_for_patient(patient=patient).name,
+        care_team_phone=settings.CARE_TEAM_PHONE,
+        emergency_number=settings.EMERGENCY_NUMBER,
+    )

@@ -33,7 +33,7 @@ from apps.audit.services import audit_log, audit_log_many
 from apps.library.models import Module, ModuleVersion
 
 from .grading import MarkedAnswer, mark_answers, score
-from .models import Assignment, CheckAttempt, SectionProgress
+from .models import Assignment, CheckAttempt, PatientTreatment, SectionProgress
 from .selectors import module_list_assignable, patient_today, reading_version
 
 # Messages that the API schema's examples quote (apps.api.schema.validation_error_example).
@@ -47,6 +47,7 @@ ALREADY_OPEN_MESSAGE = gettext_lazy(
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
 NOTE_MAX_LENGTH = Assignment._meta.get_field("note").max_length
+TREATMENT_NAME_MAX_LENGTH = PatientTreatment._meta.get_field("name").max_length
 
 # The only moves a status may make. Everything else is refused.
 _ALLOWED_MOVES = {
@@ -580,3 +581,72 @@ def assignment_complete(*, assignment: Assignment) -> Assignment:
         ]
     )
     return locked
+
+
+# --- The wallet card's treatment name ---------------------------------------------------------
+
+
+def _clean_treatment_name(name: str | None) -> str:
+    """One line of plain text: spaces tidied, no markup, no control characters, not too long."""
+    name = " ".join((name or "").split())
+    if "<" in name or ">" in name:
+        raise ValidationError(
+            {
+                "treatment_name": _(
+                    "Type the name only, without < or > signs. "
+                    "For example: pembrolizumab (Keytruda)."
+                )
+            }
+        )
+    if any(not character.isprintable() for character in name):
+        raise ValidationError(
+            {"treatment_name": _("Type the name only, with letters, numbers and spaces.")}
+        )
+    if len(name) > TREATMENT_NAME_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "treatment_name": _(
+                    "The treatment name can be at most %(limit)d characters. It has %(length)d."
+                )
+                % {"limit": TREATMENT_NAME_MAX_LENGTH, "length": len(name)}
+            }
+        )
+    return name
+
+
+@transaction.atomic
+def treatment_set(
+    *,
+    patient: User,
+    name: str | None,
+    updated_by: User,
+    request=None,
+    channel: str = "web",
+) -> PatientTreatment:
+    """Set (or, with an empty name, clear) the treatment name on the patient's wallet card.
+
+    The caller has already checked that `updated_by` may see `patient`. Saving the same name
+    again changes nothing and records nothing.
+    """
+    name = _clean_treatment_name(name)
+    if not name and not PatientTreatment.objects.filter(patient=patient).exists():
+        return PatientTreatment(patient=patient, name="", updated_at=None)
+    treatment, created = PatientTreatment.objects.select_for_update().get_or_create(
+        patient=patient, defaults={"name": name, "updated_by": updated_by}
+    )
+    if not created and treatment.name == name:
+        return treatment
+    if not created:
+        treatment.name = name
+        treatment.updated_by = updated_by
+        treatment.updated_at = timezone.now()
+        treatment.save(update_fields=["name", "updated_by", "updated_at"])
+    audit_log(
+        actor=updated_by,
+        action="treatment.update",
+        patient=patient,
+        obj=treatment,
+        request=request,
+        channel=channel,
+    )
+    return treatment

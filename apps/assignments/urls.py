@@ -7,6 +7,7 @@ app_name = "assignments"
 urlpatterns = [
     # Patients
     path("reading/", views.my_reading, name="my_reading"),
+    path("reading/wallet-card/", views.wallet_card, name="wallet_card"),
     path("reading/<int:assignment_id>/", views.reading_start, name="reading_start"),
     path(
         "reading/<int:assignment_id>/sections/<int:position>/",
@@ -39,4 +40,10 @@ urlpatterns = [
         name="assignment_reread",
     ),
     path("patients/<int:patient_id>/", views.patient_detail, name="patient_detail"),
+    path("patients/<int:patient_id>/treatment/", views.patient_treatment, name="patient_treatment"),
+    path(
+        "patients/<int:patient_id>/wallet-card/",
+        views.patient_wallet_card,
+        name="patient_wallet_card",
+    ),
 ]

@@ -16,11 +16,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from apps.accounts.permissions import clinician_required, patient_required
+from apps.accounts.selectors import patient_get_for_user
 from apps.audit.services import audit_log, audit_patients_seen
 
 from . import dashboards, display, exports, notes, selectors, services
 from .charts import completion_chart
-from .forms import AssignForm, CheckForm, DashboardForm
+from .forms import AssignForm, CheckForm, DashboardForm, TreatmentForm, WalletCardForm
 from .grading import mark_answers
 from .models import Assignment
 
@@ -213,6 +214,35 @@ def reading_print(request, assignment_id):
 
 
 @patient_required
+def wallet_card(request):
+    """A card to carry: "I am having immunotherapy", the numbers to call, what to tell a doctor."""
+    return _wallet_card_page(
+        request, patient=request.user, back_url=reverse("assignments:my_reading"), for_staff=False
+    )
+
+
+def _wallet_card_page(request, *, patient, back_url: str, for_staff: bool):
+    form = WalletCardForm(request.GET or None)
+    if for_staff:
+        form.fields["with_name"].label = _("Put the patient's name on the card")
+        form.fields["with_name"].help_text = _(
+            "Ask the patient first: some people would rather keep their name private."
+        )
+    with_name = form.is_valid() and form.cleaned_data["with_name"]
+    return render(
+        request,
+        "assignments/wallet_card.html",
+        {
+            "card": selectors.wallet_card_for_patient(patient=patient, with_name=with_name),
+            "form": form,
+            "patient": patient,
+            "back_url": back_url,
+            "for_staff": for_staff,
+        },
+    )
+
+
+@patient_required
 def reading_check(request, assignment_id):
     """The comprehension check, its marked answers, and "I have read and understood this"."""
     assignment = selectors.assignment_get_for_patient(
@@ -345,6 +375,10 @@ def patients_export(request):
 
 @clinician_required
 def patient_detail(request, patient_id):
+    return _patient_detail_page(request, patient_id=patient_id)
+
+
+def _patient_detail_page(request, *, patient_id, treatment_form=None, status=200):
     detail = dashboards.patient_detail(user=request.user, patient_id=patient_id)
     audit_log(
         actor=request.user,
@@ -358,10 +392,71 @@ def patient_detail(request, patient_id):
     )
     for summary in detail.summaries:
         summary.shared_note = shared.get(summary.assignment.pk)
+    if treatment_form is None:
+        treatment_form = TreatmentForm(initial={"treatment_name": detail.treatment.name})
     return render(
         request,
         "assignments/patient_detail.html",
-        {"detail": detail, "shared_notes": notes.distinct_groups(shared)},
+        {
+            "detail": detail,
+            "shared_notes": notes.distinct_groups(shared),
+            "treatment_form": treatment_form,
+        },
+        status=status,
+    )
+
+
+@clinician_required
+@require_POST
+def patient_treatment(request, patient_id):
+    """Set or clear the treatment name on the patient's wallet card."""
+    patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+    form = TreatmentForm(request.POST)
+    if form.is_valid():
+        try:
+            treatment = services.treatment_set(
+                patient=patient,
+                name=form.cleaned_data["treatment_name"],
+                updated_by=request.user,
+                request=request,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            if treatment.name:
+                message = _("Saved. %(name)s's wallet card now says “%(treatment)s”.") % {
+                    "name": patient.name,
+                    "treatment": treatment.name,
+                }
+            else:
+                message = _("Saved. %(name)s's wallet card shows no treatment name.") % {
+                    "name": patient.name
+                }
+            messages.success(request, message)
+            return redirect(
+                reverse("assignments:patient_detail", kwargs={"patient_id": patient.pk})
+                + "#wallet-card"
+            )
+    # What the clinician typed stays in the box, with the message beside it.
+    return _patient_detail_page(request, patient_id=patient.pk, treatment_form=form, status=400)
+
+
+@clinician_required
+def patient_wallet_card(request, patient_id):
+    """The patient's wallet card, for their clinician to print and give them."""
+    patient = patient_get_for_user(user=request.user, patient_id=patient_id)
+    audit_log(
+        actor=request.user,
+        action="wallet_card.view",
+        patient=patient,
+        request=request,
+        channel="web",
+    )
+    return _wallet_card_page(
+        request,
+        patient=patient,
+        back_url=reverse("assignments:patient_detail", kwargs={"patient_id": patient.pk}),
+        for_staff=True,
     )
 
 

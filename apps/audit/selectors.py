@@ -39,6 +39,9 @@ _ACTION_WORDS = {
     "notification.view": _("Looked at the messages sent to you"),
     "notification.list": _("Looked at the messages sent to you"),
     "record.export": _("Downloaded your information"),
+    "treatment.update": _("Changed the treatment name on your wallet card"),
+    "treatment.view": _("Looked at the treatment name on your wallet card"),
+    "wallet_card.view": _("Looked at your wallet card"),
 }
 _VERB_WORDS = {
     "view": _("Looked at your information"),

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import PortalTabularInline, ReadOnlyAdminMixin
 
 from . import diffing, selectors, services
 from .forms import (
@@ -101,7 +101,7 @@ class WaitingForMeFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ModuleReviewInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ModuleReviewInline(ReadOnlyAdminMixin, PortalTabularInline):
     """The review history: who wrote, who reviewed, what they said, which version it led to."""
 
     model = ModuleReview
@@ -135,7 +135,7 @@ class ModuleReviewInline(ReadOnlyAdminMixin, admin.TabularInline):
         return ", ".join(user.get_full_name() or user.email for user in obj.writers.all()) or "—"
 
 
-class ModuleVersionInline(ReadOnlyAdminMixin, admin.TabularInline):
+class ModuleVersionInline(ReadOnlyAdminMixin, PortalTabularInline):
     model = ModuleVersion
     extra = 0
     ordering = ["-number"]

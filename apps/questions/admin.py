@@ -3,11 +3,12 @@
 from django.contrib import admin
 
 from apps.assignments.admin import CareTeamClinicianFilter, ReadOnlyAdmin
+from apps.core.admin_mixins import PortalTabularInline
 
 from .models import Question, Reply
 
 
-class ReplyInline(admin.TabularInline):
+class ReplyInline(PortalTabularInline):
     model = Reply
     extra = 0
     fields = ["created_at", "author", "body"]

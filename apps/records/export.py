@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from apps.accounts.models import NotificationPreference, User
 from apps.accounts.selectors import care_team_for_patient
-from apps.assignments.models import Assignment, CheckAttempt, SectionProgress
+from apps.assignments.models import Assignment, CheckAttempt, PatientTreatment, SectionProgress
 from apps.audit.selectors import access_list_for_patient, action_describe
 from apps.questions.models import Question, Reply
 from apps.reminders.models import Notification
@@ -68,6 +68,19 @@ def _preferences(patient: User) -> dict[str, Any]:
         "quiet_hours_start": _clock(prefs.quiet_start),
         "quiet_hours_end": _clock(prefs.quiet_end),
         "unsubscribed_from_all": prefs.unsubscribed_all_at is not None,
+    }
+
+
+def _wallet_card(patient: User, tz) -> dict[str, Any]:
+    treatment = (
+        PatientTreatment.objects.filter(patient=patient).select_related("updated_by").first()
+    )
+    if treatment is None or not treatment.name:
+        return {"treatment_name": "", "set_by": "", "set_on": None}
+    return {
+        "treatment_name": treatment.name,
+        "set_by": treatment.updated_by.name if treatment.updated_by else "",
+        "set_on": _when(treatment.updated_at, tz),
     }
 
 
@@ -202,6 +215,7 @@ def patient_record_build(*, patient: User) -> dict[str, Any]:
             {"name": member.name, "role": member.get_role_display()}
             for member in care_team_for_patient(patient=patient).order_by("name")
         ],
+        "wallet_card": _wallet_card(patient, tz),
         "reading": _assignments(patient, tz),
         "questions": _questions(patient, tz),
         "messages_sent_to_you": _notifications(patient, tz),

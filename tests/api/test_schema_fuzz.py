@@ -82,6 +82,9 @@ MUST_SUCCEED = {
     "POST /api/v1/questions/{id}/replies/",
     "POST /api/v1/questions/{id}/close/",
     "POST /api/v1/questions/{id}/withdraw/",
+    "GET /api/v1/wallet-card/",
+    "GET /api/v1/patients/{id}/treatment/",
+    "PATCH /api/v1/patients/{id}/treatment/",
 }
 
 
@@ -104,6 +107,7 @@ def fuzz_as(people, world):
         "fresh": {
             "assignments": fresh_assignment,
             "questions": lambda: QuestionFactory(patient=patient).pk,
+            "patients": lambda: patient.pk,
         },
         "slug": world["assignment"].module.slug,
         "statuses": defaultdict(set),

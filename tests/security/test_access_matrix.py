@@ -446,6 +446,9 @@ MATRIX.update(
         "assignments:reading_check": Entry(
             patient_page(other_patient=NOT_FOUND), kwargs=assignment_id
         ),
+        "assignments:wallet_card": Entry(
+            patient_page(), why="each patient sees only their own card: the URL names no one"
+        ),
         "assignments:reading_complete": Entry(
             patient_page(Expect(302), other_patient=NOT_FOUND),
             kwargs=assignment_id,
@@ -475,6 +478,17 @@ MATRIX.update(
         "assignments:patient_detail": Entry(
             staff_page(other_clinician=NOT_FOUND),
             kwargs=lambda s: {"patient_id": s.people["patient"].pk},
+        ),
+        "assignments:patient_treatment": Entry(
+            staff_page(Expect(302), other_clinician=NOT_FOUND),
+            kwargs=lambda s: {"patient_id": s.people["patient"].pk},
+            method="post",
+            data=lambda s: {"treatment_name": "nivolumab"},
+        ),
+        "assignments:patient_wallet_card": Entry(
+            staff_page(other_clinician=NOT_FOUND),
+            kwargs=lambda s: {"patient_id": s.people["patient"].pk},
+            why="a clinician prints the card for a patient in their care team",
         ),
     }
 )
@@ -551,6 +565,14 @@ MATRIX.update(
             why="patients see only modules assigned to them; staff see the published library",
         ),
         "api-patient-list": Entry(api(patient=FORBIDDEN, clinician=OK)),
+        "api-patient-treatment": Entry(
+            api(patient=FORBIDDEN, clinician=OK, other_clinician=NOT_FOUND, admin=OK),
+            kwargs=lambda s: {"pk": s.people["patient"].pk},
+        ),
+        "api-wallet-card": Entry(
+            api(patient=OK, clinician=FORBIDDEN),
+            why="each patient reads only their own card: the URL names no one",
+        ),
         "api-assignment-list": Entry(api(patient=OK, clinician=OK)),
         "api-assignment-detail": Entry(
             api(patient=OK, other_patient=NOT_FOUND, clinician=OK, other_clinician=NOT_FOUND),
@@ -1041,12 +1063,15 @@ AUDITED_FOR_STAFF = {
     "assignments:my_patients": "web",
     "assignments:patients_export": "web",
     "assignments:patient_detail": "web",
+    "assignments:patient_treatment": "web",
+    "assignments:patient_wallet_card": "web",
     "assignments:module_results": "web",
     "assignments:module_results_export": "web",
     "questions:detail": "web",
     "questions:close": "web",
     "questions:inbox": "web",
     "api-patient-list": "api",
+    "api-patient-treatment": "api",
     "api-assignment-list": "api",
     "api-assignment-detail": "api",
     "api-question-list": "api",

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.assignments.models import Assignment, CheckAttempt, SectionProgress
+from apps.assignments.services import treatment_set
 from apps.audit.services import audit_log
 from apps.questions.models import Question, Reply
 from apps.reminders.models import Notification
@@ -180,3 +181,19 @@ def test_patients_find_their_record_pages_from_settings(logged_in, patient, clin
     assert reverse("records:my_record_export") in body
     staff_body = logged_in(clinician).get(reverse("accounts:profile")).content.decode()
     assert reverse("records:my_record_export") not in staff_body
+
+
+def test_the_wallet_card_treatment_name_is_in_the_export_and_only_ones_own(
+    logged_in, patient, other_patient, clinician, other_clinician
+):
+    client = logged_in(patient)
+    assert json.loads(client.get(JSON_URL).content)["wallet_card"]["treatment_name"] == ""
+    treatment_set(patient=patient, name="nivolumab", updated_by=clinician)
+    treatment_set(patient=other_patient, name="tisagenlecleucel", updated_by=other_clinician)
+    card = json.loads(client.get(JSON_URL).content)["wallet_card"]
+    assert (card["treatment_name"], card["set_by"]) == ("nivolumab", "Dr Dana")
+    page = client.get(PAGE_URL).content.decode()
+    assert "nivolumab" in page
+    for body in (page, client.get(JSON_URL).content.decode()):
+        assert "tisagenlecleucel" not in body
+        assert "Dr Other" not in body

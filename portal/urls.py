@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.caregivers.urls")),
     path("", include("apps.library.urls")),
     path("", include("apps.assignments.urls")),
     path("", include("apps.questions.urls")),

@@ -42,7 +42,7 @@ from apps.library.selectors import module_list_published
 from apps.questions.models import Question
 
 from .grading import MarkedAnswer, mark_answers
-from .models import Assignment, CheckAttempt, SectionProgress
+from .models import Assignment, CaregiverProgress, CheckAttempt, SectionProgress
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -293,6 +293,31 @@ def progress_positions(*, assignment: Assignment) -> set[int]:
     )
 
 
+def caregiver_progress_positions(*, assignment: Assignment, reader: User) -> set[int]:
+    """Positions of the sections this caregiver has opened (their own, not the patient's)."""
+    return set(
+        CaregiverProgress.objects.filter(assignment=assignment, reader=reader).values_list(
+            "position", flat=True
+        )
+    )
+
+
+def caregiver_reading_by_assignment(*, patient_id) -> dict[int, list[tuple[str, int]]]:
+    """For the care team's patient page: per assignment, each caregiver who read some of it
+    and how many sections they opened, in one query."""
+    rows = (
+        CaregiverProgress.objects.filter(assignment__patient_id=patient_id)
+        .order_by()
+        .values("assignment_id", "reader__name")
+        .annotate(sections=Count("id"))
+        .order_by("assignment_id", "reader__name")
+    )
+    reading: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for row in rows:
+        reading[row["assignment_id"]].append((row["reader__name"], row["sections"]))
+    return dict(reading)
+
+
 def resume_position(*, assignment: Assignment, viewed: set[int]) -> int | None:
     """Where to pick up reading: the first section not opened yet (None when all were)."""
     for section in reading_version(assignment=assignment).sections:
@@ -526,6 +551,8 @@ class AssignmentSummary:
     latest_answers: list[MarkedAnswer] = field(default_factory=list)
     changed_since_completion: bool = False
     can_request_reread: bool = False
+    # (caregiver's name, sections they opened): their reading, apart from the patient's.
+    caregiver_reading: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def missed(self) -> list[MarkedAnswer]:

@@ -39,6 +39,13 @@ _ACTION_WORDS = {
     "notification.view": _("Looked at the messages sent to you"),
     "notification.list": _("Looked at the messages sent to you"),
     "record.export": _("Downloaded your information"),
+    "caregiver.invite": _("Invited someone to help you read"),
+    "caregiver.accept": _("Accepted your invitation to help you read"),
+    "caregiver.confirm": _("Let a helper read with you"),
+    "caregiver.update": _("Changed what a helper may do"),
+    "caregiver.end": _("Ended a helper's access"),
+    "caregiver.reading_list": _("Your helper looked at your reading list"),
+    "caregiver.reading_view": _("Your helper read something you were given"),
 }
 _VERB_WORDS = {
     "view": _("Looked at your information"),

@@ -29,10 +29,10 @@ from apps.accounts import services as account_services
 from apps.accounts.models import NotificationPreference
 from apps.assignments.models import Assignment
 from apps.audit.services import audit_log
-from apps.questions.models import Question
-from apps.reminders.models import Notification
 from apps.caregivers import services as caregiver_services
 from apps.caregivers.selectors import SESSION_KEY
+from apps.questions.models import Question
+from apps.reminders.models import Notification
 from tests.factories import (
     AdminFactory,
     CaregiverFactory,

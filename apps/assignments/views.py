@@ -197,6 +197,7 @@ def reading_section(request, assignment_id, position):
         "viewed_count": sum(1 for s in sections if s["position"] in viewed),
         "has_checks": bool(version.checks),
         "caregiver": caregiver,
+        "caregiver_may_ask": caregiver is not None and request.caregiver_link.can_ask_questions,
     }
     template = (
         "assignments/_reading_panel.html"

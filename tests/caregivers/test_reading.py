@@ -79,7 +79,6 @@ def test_the_check_and_completion_stay_the_patients(caregiver_client, assignment
         "audit:my_record_access",
         "audit:my_record_export",
         "audit:my_record_export_json",
-        "questions:my_questions",
         "assignments:my_patients",
     ],
 )

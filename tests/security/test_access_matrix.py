@@ -544,8 +544,18 @@ MATRIX.update(
 
 MATRIX.update(
     {
-        "questions:my_questions": Entry(patient_page()),
-        "questions:ask": Entry(patient_page()),
+        "questions:my_questions": Entry(
+            patient_page(
+                caregiver=OK,
+                other_caregiver=OK,
+                ended_caregiver=redirect("caregivers:choose"),
+            ),
+            why="a caregiver lists the questions they asked for the patient they chose",
+        ),
+        "questions:ask": Entry(
+            patient_page(caregiver=OK, other_caregiver=OK, ended_caregiver=NOT_FOUND),
+            why="the scenario's caregivers may ask; an ended link reaches nobody",
+        ),
         "questions:detail": Entry(
             any_user_page(
                 other_patient=NOT_FOUND,

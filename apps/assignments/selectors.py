@@ -37,6 +37,7 @@ from django.utils import timezone
 
 from apps.accounts.models import CareTeamMembership, User, zone_named
 from apps.accounts.selectors import patient_get_for_user, patient_list_for_user
+from apps.caregivers.selectors import active_link_for_caregiver, active_links_for_caregiver
 from apps.library.models import Module, ModuleVersion
 from apps.library.selectors import module_list_published
 from apps.questions.models import Question
@@ -356,6 +357,32 @@ def staff_scope(assignments: QuerySet[Assignment], *, user: User) -> QuerySet[As
     if user.is_clinician:
         return clinician_scope(assignments, clinician_id=user.pk)
     return assignments.none()
+
+
+def caregiver_scope(assignments: QuerySet[Assignment], *, caregiver: User) -> QuerySet[Assignment]:
+    """Narrow assignments to what a caregiver may see: what each patient who gave them access
+    (an active link, now) sees of their own reading: published content, never cancelled."""
+    return assignments.filter(
+        Module.published_q("module__"),
+        patient_id__in=active_links_for_caregiver(caregiver=caregiver).values("patient_id"),
+    ).exclude(status=Status.CANCELLED)
+
+
+def assignment_get_for_caregiver(*, caregiver: User, assignment_id) -> Assignment:
+    """One assignment of a patient who gave this caregiver access, as that patient sees it,
+    or 404 (another patient's, an ended link's, a cancelled one: never say it exists)."""
+    try:
+        patient_id = (
+            Assignment.objects.filter(pk=int(assignment_id))
+            .values_list("patient_id", flat=True)
+            .first()
+        )
+    except (ValueError, TypeError):
+        raise Http404("No such assignment.") from None
+    link = active_link_for_caregiver(caregiver=caregiver, patient_id=patient_id)
+    if link is None:
+        raise Http404("No such assignment.")
+    return assignment_get_for_patient(patient=link.patient, assignment_id=assignment_id)
 
 
 def clinician_scope(assignments: QuerySet[Assignment], *, clinician_id) -> QuerySet[Assignment]:

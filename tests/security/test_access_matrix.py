@@ -633,7 +633,15 @@ MATRIX.update(
         "api-patient-list": Entry(api(patient=FORBIDDEN, clinician=OK)),
         "api-assignment-list": Entry(api(patient=OK, clinician=OK)),
         "api-assignment-detail": Entry(
-            api(patient=OK, other_patient=NOT_FOUND, clinician=OK, other_clinician=NOT_FOUND),
+            api(
+                patient=OK,
+                other_patient=NOT_FOUND,
+                clinician=OK,
+                other_clinician=NOT_FOUND,
+                caregiver=OK,
+                other_caregiver=NOT_FOUND,
+                ended_caregiver=NOT_FOUND,
+            ),
             kwargs=api_pk("assignment"),
         ),
         "api-assignment-check": api_write(

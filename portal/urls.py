@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("apps.assignments.urls")),
     path("", include("apps.questions.urls")),
     path("", include("apps.reminders.urls")),
-    path("", include("apps.audit.urls")),
+    path("", include("apps.records.urls")),
     path("", include("apps.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -5,7 +5,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.api.roles import IsStaffRole, PortalViewMixin
+from apps.accounts.roles import IsStaffRole, PortalViewMixin
 
 from . import selectors
 from .models import User

@@ -114,10 +114,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     def patients_q(prefix: str = "") -> Q:
         """ "Is a patient", with the role written into the SQL as a constant.
 
-        As a bound parameter, PostgreSQL's reusable (generic) plan for a prepared statement
-        guesses that a third of the people match, as for any role; nearly all are patients,
-        and the plan it then picks for a care team's 2,000 patients reads every patient (a
-        count of My patients: 5.8 ms; with the constant, 1.5 ms; docs/performance.md). The
+        As a bound parameter, PostgreSQL's generic plan guesses that a third of the people
+        match and then reads every patient for one care team (docs/performance.md). The
         constant comes from this code, never from input.
         """
         role = User.Role.PATIENT.value

@@ -18,11 +18,12 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+
+from apps.core.requests import client_ip
 
 from .models import User
 
@@ -55,23 +56,6 @@ def looks_like_session_key(value: str) -> bool:
 
 
 # --- The client's address -------------------------------------------------------------------
-
-
-def client_ip(request: HttpRequest | None) -> str | None:
-    """The address of the person, not of the proxy in front of the portal.
-
-    One answer for rate limits, "where you are logged in", the audit trail and the security
-    log: allauth's, which reads X-Forwarded-For only through the trusted proxies
-    (ALLAUTH_TRUSTED_PROXY_COUNT or ALLAUTH_TRUSTED_CLIENT_IP_HEADER).
-    """
-    if request is None:
-        return None
-    from allauth.account.adapter import get_adapter
-
-    try:
-        return get_adapter(request).get_client_ip(request)
-    except PermissionDenied:
-        return None
 
 
 # --- Two-step verification (MFA) -------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Scoped reads of people. Every lookup of a patient by a staff member goes through here."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from .models import CareTeamMembership, Invitation, User
@@ -18,6 +18,16 @@ def patient_list_for_user(*, user: User) -> QuerySet[User]:
 def team_patients(*, clinician_id) -> QuerySet[User]:
     """A clinician's care team, by the clinician's id."""
     return User.objects.filter(User.patients_q(), care_team_links__clinician_id=clinician_id)
+
+
+def in_care_team(*, clinician_id, patient_field: str = "patient_id") -> Exists:
+    """The one care-team test for rows about a patient (assignments, questions): EXISTS on the
+    care-team link, so a count starts from those rows rather than from every team patient."""
+    return Exists(
+        CareTeamMembership.objects.filter(
+            clinician_id=clinician_id, patient=OuterRef(patient_field)
+        )
+    )
 
 
 def patient_get_for_user(*, user: User, patient_id) -> User:

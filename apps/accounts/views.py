@@ -1,3 +1,4 @@
+from celery import current_app
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -64,10 +65,8 @@ def healthz(request):
 
 
 def _broker_reachable() -> bool:
-    from portal.celery import app
-
     try:
-        with app.connection_for_write() as conn:
+        with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:  # noqa: BLE001

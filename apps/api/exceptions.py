@@ -32,18 +32,3 @@ def portal_exception_handler(exc, context):
         # keep the body an object so clients parse every 400 the same way.
         exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: exc.detail})
     return exception_handler(exc, context)
-
-
-def rename_error_fields(
-    error: DjangoValidationError, names: dict[str, str]
-) -> DjangoValidationError:
-    """A service's field names as the API's request body spells them.
-
-    The bulk-assign service speaks of "patients" and "modules"; an API client that sent
-    "patient" and "module" should find its messages under the keys it used.
-    """
-    if not hasattr(error, "error_dict"):
-        return error
-    return DjangoValidationError(
-        {names.get(field, field): messages for field, messages in error.message_dict.items()}
-    )

@@ -7,7 +7,6 @@ Imported from ApiConfig.ready() so that the extensions register before a schema 
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
 from .authentication import SESSION_TOKEN_HEADER
@@ -19,20 +18,6 @@ LOGIN_HELP = (
     "header logs out and the token stops working at once. Staff accounts with two-step "
     "verification finish logging in with `POST /_allauth/app/v1/auth/2fa/authenticate` "
     '`{"code": "123456"}` before the token is accepted.'
-)
-
-
-IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
-    "Idempotency-Key",
-    str,
-    OpenApiParameter.HEADER,
-    required=False,
-    description=(
-        "Optional: a new random value (a UUID) for each message you send. If the request "
-        "is sent again with the same key (a retry after a timeout), the message saved the "
-        "first time is returned and nothing is sent twice. The same key with different text "
-        "is a 400. Up to 64 letters, digits, or - _ . :"
-    ),
 )
 
 

@@ -7,7 +7,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import MeView, PatientViewSet
 from apps.assignments.api import AssignmentViewSet
-from apps.library.api import ModuleViewSet
+from apps.assignments.api_modules import ModuleViewSet
 from apps.questions.api import QuestionViewSet
 
 from .permissions import ApiDocsAccess

@@ -7,9 +7,9 @@ Clinicians assign and cancel reading in the portal itself, where the rules live
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.admin_mixins import ReadOnlyAdminMixin
 from apps.accounts.models import User
 from apps.audit.services import audit_log
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 
 from .models import Assignment
 

@@ -9,9 +9,8 @@ does.
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     extend_schema,
     extend_schema_field,
@@ -21,30 +20,24 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.api.exceptions import rename_error_fields
-from apps.api.fields import IdField, IdFilter
-from apps.api.roles import IsPatient, IsStaffRole, PortalViewMixin
+from apps.accounts.roles import IsPatient, IsStaffRole, PortalViewMixin
+from apps.core.drf import IdField, IdFilter, rename_error_fields
 from apps.library.models import Module, ModuleVersion
 
 from . import selectors, services
+from .api_examples import (
+    BULK_EXAMPLES,
+    CHECK_EXAMPLES,
+    CREATE_EXAMPLES,
+    LIST_EXAMPLES,
+    PROGRESS_EXAMPLES,
+    RETRIEVE_EXAMPLES,
+    UPDATE_EXAMPLES,
+)
 from .grading import mark_answers
-from .models import Assignment
+from .models import Assignment, overdue_q
 
 Status = Assignment.Status
-
-
-def _overdue_q(*, timezones) -> Q:
-    """Open and past its due date where the patient lives (the dashboards' definition)."""
-    today = selectors.local_today_expression(timezones=timezones, field="patient__timezone")
-    return Q(status__in=Assignment.OPEN_STATUSES, due_on__lt=today)
-
-
-def _is_overdue(assignment: Assignment) -> bool:
-    return (
-        assignment.is_open
-        and assignment.due_on is not None
-        and assignment.due_on < selectors.patient_today(patient=assignment.patient)
-    )
 
 
 def _version_read(assignment: Assignment):
@@ -107,7 +100,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_is_overdue(self, assignment) -> bool:
-        return _is_overdue(assignment)
+        return assignment.is_overdue(selectors.patient_today(patient=assignment.patient))
 
     def get_sections_total(self, assignment) -> int:
         return _sections_in(assignment)
@@ -369,8 +362,12 @@ class AssignmentFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         timezones = queryset.order_by().values_list("patient__timezone", flat=True).distinct()
-        overdue = _overdue_q(timezones=list(timezones))
-        return queryset.filter(overdue) if value == "true" else queryset.exclude(overdue)
+        today = selectors.local_today_expression(
+            timezones=list(timezones), field="patient__timezone"
+        )
+        if value == "true":
+            return queryset.overdue(today=today)
+        return queryset.exclude(overdue_q(today=today))
 
 
 # --- Views ------------------------------------------------------------------------------------
@@ -429,38 +426,6 @@ def _list_base(*, patient=None):
     return assignments.select_related(*related).only(*fields).annotate(**_section_counts())
 
 
-ASSIGNMENT_EXAMPLE = {
-    "id": 7,
-    "patient": 12,
-    "patient_name": "Pat Jones",
-    "module": "immunotherapy-side-effects",
-    "module_title": "Side effects of immunotherapy",
-    "status": "in_progress",
-    "assigned_by": 3,
-    "assigned_at": "2026-11-18T10:00:00Z",
-    "due_on": "2026-11-25",
-    "note": "Please read before your next infusion.",
-    "is_overdue": False,
-    "sections_viewed": 2,
-    "sections_total": 4,
-    "started_at": "2026-11-19T08:12:00Z",
-    "completed_at": None,
-    "cancelled_at": None,
-    "last_activity_at": "2026-11-19T08:20:00Z",
-    "check_failed": False,
-}
-DETAIL_EXAMPLE = {
-    **ASSIGNMENT_EXAMPLE,
-    "version": 3,
-    "sections": [
-        {"position": 1, "title": "Why side effects happen", "viewed": True},
-        {"position": 2, "title": "Common side effects", "viewed": True},
-        {"position": 3, "title": "When to call us straight away", "viewed": False},
-        {"position": 4, "title": "Looking after yourself", "viewed": False},
-    ],
-    "resume_position": 3,
-    "latest_check": None,
-}
 ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Assignment id.")
 
 
@@ -474,7 +439,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
             "(narrow it to one with `patient`); nothing once that access ends. Patients' lists "
             "come soonest-due first; the others newest first, unless `ordering` says otherwise."
         ),
-        examples=[OpenApiExample("An assignment", value=ASSIGNMENT_EXAMPLE, response_only=True)],
+        examples=LIST_EXAMPLES,
     ),
     retrieve=extend_schema(
         summary="One assignment and how far the reading got",
@@ -484,7 +449,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
             "access has ended) it is 404."
         ),
         parameters=[ID_PARAMETER],
-        examples=[OpenApiExample("Half read", value=DETAIL_EXAMPLE, response_only=True)],
+        examples=RETRIEVE_EXAMPLES,
     ),
     create=extend_schema(
         summary="Assign a module to a patient",
@@ -496,28 +461,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         ),
         request=AssignmentCreateSerializer,
         responses={201: AssignmentDetailSerializer},
-        examples=[
-            OpenApiExample(
-                "Assign with a due date",
-                value={
-                    "patient": 12,
-                    "module": "immunotherapy-side-effects",
-                    "due_on": "2026-11-25",
-                    "note": "Please read before your next infusion.",
-                },
-                request_only=True,
-            ),
-            OpenApiExample(
-                "Already open",
-                value={
-                    "module": [
-                        "This patient already has this reading open. It was not assigned again."
-                    ]
-                },
-                response_only=True,
-                status_codes=["400"],
-            ),
-        ],
+        examples=CREATE_EXAMPLES,
     ),
     partial_update=extend_schema(
         summary="Change the due date or note",
@@ -528,9 +472,7 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         parameters=[ID_PARAMETER],
         request=AssignmentUpdateSerializer,
         responses={200: AssignmentDetailSerializer},
-        examples=[
-            OpenApiExample("A later date", value={"due_on": "2026-12-02"}, request_only=True)
-        ],
+        examples=UPDATE_EXAMPLES,
     ),
     destroy=extend_schema(
         summary="Cancel an assignment",
@@ -643,26 +585,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         ),
         request=AssignmentBulkCreateSerializer,
         responses={201: BulkResultSerializer, 200: BulkResultSerializer},
-        examples=[
-            OpenApiExample(
-                "Two patients, one module",
-                value={
-                    "patients": [12, 14],
-                    "modules": ["immunotherapy-side-effects"],
-                    "due_on": "2026-12-04",
-                },
-                request_only=True,
-            ),
-            OpenApiExample(
-                "One assigned, one already open",
-                value={
-                    "created": [{"id": 51, "patient": 12, "module": "immunotherapy-side-effects"}],
-                    "skipped": [{"id": 40, "patient": 14, "module": "immunotherapy-side-effects"}],
-                },
-                response_only=True,
-                status_codes=["201"],
-            ),
-        ],
+        examples=BULK_EXAMPLES,
     )
     @action(detail=False, methods=["post"], url_path="bulk")
     def bulk(self, request):
@@ -746,15 +669,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         parameters=[ID_PARAMETER],
         request=ProgressSerializer,
         responses={200: AssignmentDetailSerializer},
-        examples=[
-            OpenApiExample("Section 3 opened", value={"section": 3}, request_only=True),
-            OpenApiExample(
-                "No such section",
-                value={"section": ["There is no section 9 in this reading."]},
-                response_only=True,
-                status_codes=["400"],
-            ),
-        ],
+        examples=PROGRESS_EXAMPLES,
     )
     @action(detail=True, methods=["post"])
     def progress(self, request, pk=None):
@@ -792,46 +707,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         parameters=[ID_PARAMETER],
         request=CheckAnswersSerializer,
         responses={201: CheckResultSerializer},
-        examples=[
-            OpenApiExample("Two questions", value={"answers": [1, 0]}, request_only=True),
-            OpenApiExample(
-                "One wrong",
-                value={
-                    "score": 1,
-                    "total": 2,
-                    "passed": False,
-                    "submitted_at": "2026-11-19T08:30:00Z",
-                    "answers": [
-                        {
-                            "position": 1,
-                            "prompt": "When should you call the 24-hour line?",
-                            "choices": ["Never", "For any new rash or diarrhoea", "Next week"],
-                            "multiple": False,
-                            "chosen_index": 1,
-                            "correct_index": 1,
-                            "chosen_indexes": [1],
-                            "correct_indexes": [1],
-                            "is_correct": True,
-                            "explanation": "New side effects can get worse quickly.",
-                        },
-                        {
-                            "position": 2,
-                            "prompt": "Can side effects start months later?",
-                            "choices": ["Yes", "No", "Only in winter"],
-                            "multiple": False,
-                            "chosen_index": 1,
-                            "correct_index": 0,
-                            "chosen_indexes": [1],
-                            "correct_indexes": [0],
-                            "is_correct": False,
-                            "explanation": "They can start during or after treatment.",
-                        },
-                    ],
-                },
-                response_only=True,
-                status_codes=["201"],
-            ),
-        ],
+        examples=CHECK_EXAMPLES,
     )
     @action(detail=True, methods=["post"])
     def check(self, request, pk=None):

@@ -9,7 +9,7 @@ numbers.
 
 from dataclasses import dataclass
 
-from .selectors import ModuleOverviewRow
+from .dashboards import ModuleOverviewRow
 
 
 @dataclass(frozen=True)

@@ -42,16 +42,18 @@ class ReadingItem(TypedDict):
 
 def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> ReadingItem:
     """One item of "My reading". `assignment.reading` is the module the patient reads
-    (with_reading_modules); `is_overdue` and `is_reread` are set by the view."""
+    (with_reading_modules); `is_reread` is set by the view."""
     module = assignment.reading
     status = assignment.status
     url = reverse("assignments:reading_start", kwargs={"assignment_id": assignment.pk})
-    if status == Status.ASSIGNED:
-        status_label, status_tag, button = _("New"), "portal-status-new", _("Start reading")
-    elif status == Status.IN_PROGRESS:
-        status_label, status_tag, button = _("Started"), "govuk-tag--yellow", _("Carry on reading")
+    shown = status if status in (Status.ASSIGNED, Status.IN_PROGRESS) else Status.COMPLETED
+    status_label = str(Assignment.PATIENT_STATUS_WORDS[shown])
+    if shown == Status.ASSIGNED:
+        status_tag, button = "portal-status-new", _("Start reading")
+    elif shown == Status.IN_PROGRESS:
+        status_tag, button = "govuk-tag--yellow", _("Carry on reading")
     else:
-        status_label, status_tag, button = _("Done"), "govuk-tag--green", _("Read again")
+        status_tag, button = "govuk-tag--green", _("Read again")
     minutes = ngettext(
         "About %(minutes)s minute to read.",
         "About %(minutes)s minutes to read.",
@@ -67,7 +69,7 @@ def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> Readin
     if status == Status.COMPLETED:
         day = date_format(timezone.localtime(assignment.completed_at, zone).date(), LONG_DATE)
         when = _("You finished this on %(day)s.") % {"day": day}
-    elif assignment.is_overdue:
+    elif assignment.is_overdue(today):
         when = _(
             "Your care team hoped you could read this by %(day)s. That is fine: you can still "
             "read it whenever you feel ready."
@@ -93,7 +95,7 @@ def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> Readin
         progress=progress,
         when=when,
         when_today=when_today,
-        overdue=bool(assignment.is_overdue) and status != Status.COMPLETED,
+        overdue=assignment.is_overdue(today),
         note=assignment.note,
         note_from=note_from,
         button=button,

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 
-from .selectors import AssignmentSummary
+from .dashboards import AssignmentSummary
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

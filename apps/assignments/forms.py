@@ -5,7 +5,8 @@ from apps.accounts.models import User
 from apps.accounts.selectors import patient_list_for_user
 from apps.library.models import Module
 
-from .selectors import DASHBOARD_FILTERS, DASHBOARD_SORTS, module_list_assignable
+from .dashboards import DASHBOARD_FILTERS, DASHBOARD_SORTS
+from .selectors import module_list_assignable
 from .services import NOTE_MAX_LENGTH
 
 

@@ -1,8 +1,33 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def overdue_q(*, today, prefix: str = "") -> Q:
+    """The one definition of "overdue": open, and due before today where the patient lives.
+
+    `today` is the patient's date: a date, or an expression giving each row its patient's date
+    (selectors.local_today_expression). `prefix` reaches assignments from another model, e.g.
+    "assignments__" from User.
+    """
+    return Q(**{f"{prefix}status__in": Assignment.OPEN_STATUSES, f"{prefix}due_on__lt": today})
+
+
+def check_missed_q(*, prefix: str = "") -> Q:
+    """The clinician's "needs a look": the latest check had a wrong answer, on reading that
+    was not cancelled."""
+    return Q(**{f"{prefix}check_failed": True}) & ~Q(
+        **{f"{prefix}status": Assignment.Status.CANCELLED}
+    )
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def overdue(self, *, today) -> "AssignmentQuerySet":
+        return self.filter(overdue_q(today=today))
 
 
 class Assignment(models.Model):
@@ -15,6 +40,12 @@ class Assignment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+    # The words a patient reads for each status; staff pages use the labels above.
+    PATIENT_STATUS_WORDS = {
+        Status.ASSIGNED: _("New"),
+        Status.IN_PROGRESS: _("Started"),
+        Status.COMPLETED: _("Done"),
+    }
 
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
@@ -43,6 +74,8 @@ class Assignment(models.Model):
         default=False, help_text=_("The latest comprehension check had a wrong answer.")
     )
     reread_requested_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AssignmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-assigned_at", "-id"]
@@ -74,6 +107,10 @@ class Assignment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today: date) -> bool:
+        """See overdue_q; `today` is the patient's date (selectors.patient_today)."""
+        return self.is_open and self.due_on is not None and self.due_on < today
 
 
 class SectionProgress(models.Model):

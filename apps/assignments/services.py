@@ -81,25 +81,6 @@ def _audit_many(
     )
 
 
-def audit_patients_seen(
-    *,
-    actor: User,
-    action: str,
-    patient_ids: Iterable[int],
-    obj=None,
-    request=None,
-    channel: str = "web",
-) -> None:
-    """Record that `actor` saw the named patients on a list or in an export, in one INSERT."""
-    audit_log_many(
-        actor=actor,
-        action=action,
-        entries=[(patient_id, obj) for patient_id in patient_ids],
-        request=request,
-        channel=channel,
-    )
-
-
 def _clean_note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:

@@ -17,12 +17,10 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.forms import add_validation_errors
 from apps.accounts.permissions import clinician_required, patient_required, role_required
-from apps.audit.services import audit_log
+from apps.audit.services import audit_log, audit_patients_seen
 from apps.caregivers import selectors as caregiver_selectors
-from apps.questions import selectors as question_selectors
-from apps.reminders import selectors as reminder_selectors
 
-from . import display, exports, selectors, services
+from . import dashboards, display, exports, selectors, services
 from .charts import completion_chart
 from .forms import AssignForm, CheckForm, DashboardForm
 from .grading import mark_answers
@@ -87,9 +85,6 @@ def my_reading(request):
     zone = patient.tzinfo
     finished_modules = {a.module_id for a in assignments if a.status == Assignment.Status.COMPLETED}
     for assignment in assignments:
-        assignment.is_overdue = (
-            assignment.is_open and assignment.due_on is not None and assignment.due_on < today
-        )
         assignment.is_reread = assignment.is_open and assignment.module_id in finished_modules
     done = [a for a in assignments if a.status == Assignment.Status.COMPLETED]
     done.sort(key=lambda a: a.completed_at, reverse=True)
@@ -100,8 +95,11 @@ def my_reading(request):
         }
         for heading, members in (
             (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),
-            (_("Started"), [a for a in assignments if a.status == Assignment.Status.IN_PROGRESS]),
-            (_("Done"), done),
+            (
+                Assignment.PATIENT_STATUS_WORDS[Assignment.Status.IN_PROGRESS],
+                [a for a in assignments if a.status == Assignment.Status.IN_PROGRESS],
+            ),
+            (Assignment.PATIENT_STATUS_WORDS[Assignment.Status.COMPLETED], done),
         )
         if members
     ]
@@ -110,11 +108,6 @@ def my_reading(request):
         "assignments/my_reading.html",
         {
             "groups": groups,
-            "answered_questions": (
-                question_selectors.answered_banner_for_patient(patient=patient)
-                if caregiver is None
-                else []
-            ),
             "caregiver": caregiver,
             "patient": patient,
             "caregivers_waiting": (
@@ -346,7 +339,7 @@ def reading_complete(request, assignment_id):
 def _dashboard_rows(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
-    rows = selectors.patient_dashboard_rows(
+    rows = dashboards.patient_dashboard_rows(
         user=request.user, search=search, filters=show, sort=sort
     )
     return form, rows
@@ -356,7 +349,7 @@ def _dashboard_rows(request):
 def my_patients(request):
     form = DashboardForm(request.GET or None)
     search, show, sort = form.values()
-    page = selectors.patient_dashboard_page(
+    page = dashboards.patient_dashboard_page(
         user=request.user,
         search=search,
         filters=show,
@@ -365,7 +358,7 @@ def my_patients(request):
         per_page=PATIENTS_PER_PAGE,
     )
     patients = page.object_list
-    services.audit_patients_seen(
+    audit_patients_seen(
         actor=request.user,
         action="patient_list.view",
         patient_ids=[patient.pk for patient in patients],
@@ -391,7 +384,7 @@ def patients_export(request):
     """The patient list as CSV, with the same search and filters as the page (all pages)."""
     _form, rows = _dashboard_rows(request)
     patients = list(rows)
-    services.audit_patients_seen(
+    audit_patients_seen(
         actor=request.user,
         action="patient_list.export",
         patient_ids=[patient.pk for patient in patients],
@@ -404,7 +397,7 @@ def patients_export(request):
 
 @clinician_required
 def patient_detail(request, patient_id):
-    detail = selectors.patient_detail(user=request.user, patient_id=patient_id)
+    detail = dashboards.patient_detail(user=request.user, patient_id=patient_id)
     audit_log(
         actor=request.user,
         action="patient.view",
@@ -412,7 +405,6 @@ def patient_detail(request, patient_id):
         request=request,
         channel="web",
     )
-    notifications = reminder_selectors.notification_list_for_patient(patient=detail.patient)
     caregiver_reading = selectors.caregiver_reading_by_assignment(patient_id=detail.patient.pk)
     for summary in detail.summaries:
         summary.caregiver_reading = caregiver_reading.get(summary.assignment.pk, [])
@@ -421,7 +413,6 @@ def patient_detail(request, patient_id):
         "assignments/patient_detail.html",
         {
             "detail": detail,
-            "notifications": notifications,
             "caregivers": caregiver_selectors.open_links_for_patient(patient=detail.patient),
         },
     )
@@ -542,7 +533,7 @@ def assignment_reread(request, assignment_id):
 
 @clinician_required
 def module_overview(request):
-    rows = selectors.module_overview_for_clinician(user=request.user)
+    rows = dashboards.module_overview_for_clinician(user=request.user)
     return render(
         request,
         "assignments/module_overview.html",
@@ -552,8 +543,8 @@ def module_overview(request):
 
 @clinician_required
 def module_results(request, module_id):
-    results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
-    services.audit_patients_seen(
+    results = dashboards.module_results_for_clinician(user=request.user, module_id=module_id)
+    audit_patients_seen(
         actor=request.user,
         action="module_results.view",
         patient_ids=[s.assignment.patient_id for s in results.summaries],
@@ -565,8 +556,8 @@ def module_results(request, module_id):
 
 @clinician_required
 def module_results_export(request, module_id):
-    results = selectors.module_results_for_clinician(user=request.user, module_id=module_id)
-    services.audit_patients_seen(
+    results = dashboards.module_results_for_clinician(user=request.user, module_id=module_id)
+    audit_patients_seen(
         actor=request.user,
         action="module_results.export",
         patient_ids=[s.assignment.patient_id for s in results.summaries],

@@ -1,9 +1,8 @@
 """Reads of the audit trail, scoped to the person asking."""
 
+from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
-
-from apps.accounts.models import User
 
 from .models import AuditEvent
 

@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from apps.accounts.models import User
-from apps.accounts.security import client_ip
+from apps.core.requests import client_ip
 
 from .models import AuditEvent
 
@@ -42,7 +42,7 @@ def audit_log(
     their information (a caregiver's access given, changed or ended). Returns the event, or
     None when nothing needed recording.
     """
-    patient_id = patient.pk if isinstance(patient, User) else patient
+    patient_id = patient.pk if isinstance(patient, models.Model) else patient
     own = actor is not None and patient_id is not None and actor.pk == patient_id
     if own and not including_own:
         return None
@@ -54,6 +54,25 @@ def audit_log(
         object_id=str(obj.pk) if obj is not None else "",
         channel=channel,
         ip=client_ip(request),
+    )
+
+
+def audit_patients_seen(
+    *,
+    actor: User,
+    action: str,
+    patient_ids: Iterable[int],
+    obj=None,
+    request=None,
+    channel: str = "web",
+) -> None:
+    """Record that `actor` saw the named patients on a list or in an export, in one INSERT."""
+    audit_log_many(
+        actor=actor,
+        action=action,
+        entries=[(patient_id, obj) for patient_id in patient_ids],
+        request=request,
+        channel=channel,
     )
 
 

@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.accounts.admin_mixins import ReadOnlyAdminMixin
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 
 from . import diffing, selectors, services
 from .forms import (

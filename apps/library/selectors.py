@@ -7,12 +7,10 @@ see only the published modules their care team assigned to them; staff see every
 import datetime
 
 from django.contrib.auth.models import Permission
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.assignments.models import Assignment
 
 from .models import Module
 
@@ -22,28 +20,6 @@ def module_list_published(*, language: str | None = None) -> QuerySet[Module]:
     if language:
         modules = modules.filter(language=language)
     return modules
-
-
-def module_list_for_user(*, user: User, language: str | None = None) -> QuerySet[Module]:
-    modules = module_list_published(language=language)
-    if not user.is_authenticated or not user.is_active:
-        return modules.none()
-    if user.is_staff_role:
-        return modules
-    if user.is_patient:
-        assigned = Assignment.objects.filter(module=OuterRef("pk"), patient=user).exclude(
-            status=Assignment.Status.CANCELLED
-        )
-        return modules.filter(Exists(assigned))
-    return modules.none()
-
-
-def module_get_for_user(*, user: User, slug: str) -> Module:
-    """One readable module in the user's scope, or 404 (never say whether it exists)."""
-    try:
-        return module_list_for_user(user=user).get(slug=slug)
-    except Module.DoesNotExist:
-        raise Http404("No such module.") from None
 
 
 # The admin's review work ------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from apps.accounts.security import client_ip
+from apps.core.requests import client_ip
 
 from . import checks
 from .metrics import BackgroundWorkCollector
@@ -37,7 +37,7 @@ def readyz(request):
 def metrics_allowed(request) -> bool:
     """A scraper on a configured network, or with the token.
 
-    The address is the client's behind the trusted proxies (apps.accounts.security.client_ip):
+    The address is the client's behind the trusted proxies (apps.core.requests.client_ip):
     a proxy on this machine would otherwise make every visitor look like 127.0.0.1.
     """
     token = settings.METRICS_TOKEN

@@ -16,9 +16,8 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.api.fields import IdField, IdFilter
-from apps.api.roles import IsPatient, PortalViewMixin
-from apps.api.schema import IDEMPOTENCY_KEY_PARAMETER
+from apps.accounts.roles import IsPatient, PortalViewMixin
+from apps.core.drf import IDEMPOTENCY_KEY_PARAMETER, IdField, IdFilter
 
 from . import selectors, services
 from .models import Question, Reply

@@ -8,11 +8,11 @@ Withdrawn questions never appear in a care team's lists, inbox or counts, but an
 who opens one by its link still sees it, marked as withdrawn.
 """
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When
 from django.http import Http404
 
-from apps.accounts.models import CareTeamMembership, User
-from apps.accounts.selectors import patient_list_for_user
+from apps.accounts.models import User
+from apps.accounts.selectors import in_care_team, patient_list_for_user
 from apps.caregivers.selectors import active_links_for_caregiver
 from apps.library.models import Module
 
@@ -121,15 +121,7 @@ def inbox_module_choices(*, user: User) -> list[tuple[int, str]]:
 
 
 def _team_questions(clinician_id) -> QuerySet[Question]:
-    # EXISTS on the care-team link rather than a join: counting the questions waiting (the
-    # menu's badge) then starts from those questions, not from every patient of the team.
-    return Question.objects.filter(
-        Exists(
-            CareTeamMembership.objects.filter(
-                clinician_id=clinician_id, patient=OuterRef("patient_id")
-            )
-        )
-    )
+    return Question.objects.filter(in_care_team(clinician_id=clinician_id))
 
 
 def _waiting(questions: QuerySet[Question]) -> QuerySet[Question]:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from apps.accounts.admin_mixins import ReadOnlyAdminMixin
 from apps.audit.services import audit_log
+from apps.core.admin_mixins import ReadOnlyAdminMixin
 
 from .models import Notification
 

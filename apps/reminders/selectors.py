@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Count, F, Q, QuerySet
 
 from apps.accounts.models import CareTeamMembership, NotificationPreference, User
-from apps.assignments.models import Assignment
+from apps.assignments.models import overdue_q
 from apps.questions.models import Question
 
 from .emails import DigestCounts
@@ -109,10 +109,7 @@ def digest_counts_for_clinicians(
             .annotate(
                 n=Count(
                     "patient_id",
-                    filter=Q(
-                        patient__assignments__status__in=Assignment.OPEN_STATUSES,
-                        patient__assignments__due_on__lt=day,
-                    ),
+                    filter=overdue_q(today=day, prefix="patient__assignments__"),
                     distinct=True,
                 )
             )

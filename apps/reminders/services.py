@@ -677,9 +677,7 @@ def _skip_reason(notification: Notification, *, now: datetime) -> str | None:
             and 0 <= (assignment.due_on - today).days <= reminder_setting("DUE_SOON_DAYS")
         ):
             return SkipReason.NO_LONGER_DUE
-        if notification.kind == Kind.OVERDUE and not (
-            assignment.due_on is not None and assignment.due_on < today
-        ):
+        if notification.kind == Kind.OVERDUE and not assignment.is_overdue(today):
             return SkipReason.NO_LONGER_DUE
     question = notification.question
     if question is not None and question.withdrawn_at is not None:

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.questions",
     "apps.reminders",
     "apps.audit",
+    "apps.records",
     "apps.api",
     "apps.operations",
 ]
@@ -145,8 +146,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     pg_options.setdefault(
         "prepare_threshold", int(prepare_threshold) if prepare_threshold else None
     )
-    # JIT compilation pays off for long analytical queries, never for a page's short ones; on
-    # a large count it added about 40 ms of compiling (docs/performance.md).
+    # JIT compilation pays off for long analytical queries, never for a page's short ones
+    # (docs/performance.md).
     pg_options.setdefault("options", "-c jit=off")
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the Celery worker writes.

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from apps.assignments import selectors
+from apps.assignments import dashboards, selectors
 from apps.assignments.models import Assignment
 from apps.questions.models import Question
 from tests.assignments.factories import AssignmentFactory
@@ -23,7 +23,7 @@ from tests.questions.factories import QuestionFactory
 pytestmark = pytest.mark.django_db
 
 Status = Assignment.Status
-COUNTS = (*selectors.DASHBOARD_COUNTS, "has_open_questions")
+COUNTS = (*dashboards.DASHBOARD_COUNTS, "has_open_questions")
 ZONES = ["America/New_York", "America/Los_Angeles", "Pacific/Honolulu", "Asia/Tokyo"]
 
 
@@ -77,9 +77,9 @@ def test_a_page_has_the_same_rows_and_counts_as_the_whole_list(
     clinician, team, search, filters, sort, page_number
 ):
     whole = list(
-        selectors.patient_dashboard_rows(user=clinician, search=search, filters=filters, sort=sort)
+        dashboards.patient_dashboard_rows(user=clinician, search=search, filters=filters, sort=sort)
     )
-    page = selectors.patient_dashboard_page(
+    page = dashboards.patient_dashboard_page(
         user=clinician,
         search=search,
         filters=filters,
@@ -117,8 +117,8 @@ def test_overdue_follows_each_patients_own_calendar(clinician, moment):
             due_dates.append(moment.date().replace(day=10))
             for module, due_on in zip(modules, due_dates, strict=True):
                 AssignmentFactory(patient=patient, module=module, due_on=due_on)
-        whole = list(selectors.patient_dashboard_rows(user=clinician))
-        page = selectors.patient_dashboard_page(user=clinician)
+        whole = list(dashboards.patient_dashboard_rows(user=clinician))
+        page = dashboards.patient_dashboard_page(user=clinician)
     assert _rows(page.object_list) == _rows(whole)
     expected = {
         f"Zone {number}": 1 + (moment.astimezone(ZoneInfo(zone)).day == 11)
@@ -152,8 +152,8 @@ def test_overdue_at_the_ends_of_the_calendar(clinician, hour):
             expected[patient.name] = sum(
                 moment.date() + timedelta(days=days) < own_today for days in (-2, -1, 0, 1, 2)
             )
-        whole = list(selectors.patient_dashboard_rows(user=clinician))
-        page = selectors.patient_dashboard_page(user=clinician)
+        whole = list(dashboards.patient_dashboard_rows(user=clinician))
+        page = dashboards.patient_dashboard_page(user=clinician)
     assert _rows(page.object_list) == _rows(whole)
     overdue = {row.name: row.overdue_count for row in page.object_list if row.name in expected}
     assert overdue == expected
@@ -171,10 +171,10 @@ def test_a_time_zone_the_portal_does_not_know_counts_in_the_default_zone(clinici
     default_today = selectors.patient_today(patient=patient)
     AssignmentFactory(patient=patient, module=late, due_on=default_today - timedelta(days=1))
     AssignmentFactory(patient=patient, module=on_time, due_on=default_today)
-    page = selectors.patient_dashboard_page(user=clinician)
+    page = dashboards.patient_dashboard_page(user=clinician)
     (row,) = [row for row in page.object_list if row.name == "Nowhere"]
     assert row.overdue_count == 1
-    assert _rows(page.object_list) == _rows(selectors.patient_dashboard_rows(user=clinician))
+    assert _rows(page.object_list) == _rows(dashboards.patient_dashboard_rows(user=clinician))
 
 
 def test_the_counts_are_right_for_one_patient(clinician, patient):
@@ -189,7 +189,7 @@ def test_the_counts_are_right_for_one_patient(clinician, patient):
     AssignmentFactory(patient=patient, module=module_c, status=Status.COMPLETED)
     AssignmentFactory(patient=patient, module=module_a, status=Status.CANCELLED, check_failed=True)
     QuestionFactory(patient=patient)
-    (row,) = selectors.patient_dashboard_page(user=clinician).object_list
+    (row,) = dashboards.patient_dashboard_page(user=clinician).object_list
     assert (
         row.assigned_count,
         row.in_progress_count,
@@ -212,10 +212,10 @@ def test_the_page_costs_the_same_queries_for_5_or_60_patients(clinician, django_
     add(4)
     # The team's size, the page of patients, the counts of the page's rows.
     with django_assert_num_queries(3):
-        small = selectors.patient_dashboard_page(user=clinician, per_page=25)
+        small = dashboards.patient_dashboard_page(user=clinician, per_page=25)
     add(55)
     with django_assert_num_queries(3):
-        large = selectors.patient_dashboard_page(user=clinician, per_page=25)
+        large = dashboards.patient_dashboard_page(user=clinician, per_page=25)
     # The clinician fixture already cares for one patient.
     assert (len(small.object_list), small.paginator.count) == (5, 5)
     assert (len(large.object_list), large.paginator.count) == (25, 60)

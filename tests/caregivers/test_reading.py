@@ -58,7 +58,7 @@ def test_caregiver_views_show_in_who_viewed_my_record(
     caregiver_client, assignment, patient_browser
 ):
     caregiver_client.get(_section(assignment))
-    page = patient_browser.get(reverse("audit:my_record_access")).content.decode()
+    page = patient_browser.get(reverse("records:my_record_access")).content.decode()
     assert "Alex Helper" in page
     assert "Your helper read something you were given" in page
 
@@ -76,9 +76,9 @@ def test_the_check_and_completion_stay_the_patients(caregiver_client, assignment
     "name",
     [
         "caregivers:people",
-        "audit:my_record_access",
-        "audit:my_record_export",
-        "audit:my_record_export_json",
+        "records:my_record_access",
+        "records:my_record_export",
+        "records:my_record_export_json",
         "assignments:my_patients",
     ],
 )

@@ -5,9 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.assignments.models import Assignment
+from apps.assignments.selectors import module_get_for_user
 from apps.library import services
 from apps.library.models import Module, ModuleVersion
-from apps.library.selectors import module_get_for_user
 from tests.factories import AdminFactory, ClinicianFactory, PatientFactory
 
 from .factories import SectionFactory, module_approved, module_with_content

@@ -4,13 +4,10 @@ import pytest
 from django.http import Http404
 
 from apps.assignments.models import Assignment
+from apps.assignments.selectors import module_get_for_user, module_list_for_user
 from apps.library import services
 from apps.library.models import Module
-from apps.library.selectors import (
-    module_get_for_user,
-    module_list_for_user,
-    module_list_published,
-)
+from apps.library.selectors import module_list_published
 from tests.factories import AdminFactory, ClinicianFactory
 
 from .factories import ModuleFactory, PublishedModuleFactory

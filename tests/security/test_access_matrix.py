@@ -285,10 +285,10 @@ MATRIX: dict[str, Entry] = {
         method="post",
         data=lambda s: {"language": "es"},
     ),
-    # --- patient record (audit app) ---------------------------------------------------------
-    "audit:my_record_access": Entry(patient_page()),
-    "audit:my_record_export": Entry(patient_page()),
-    "audit:my_record_export_json": Entry(patient_page()),
+    # --- patient record (records app) -------------------------------------------------------
+    "records:my_record_access": Entry(patient_page()),
+    "records:my_record_export": Entry(patient_page()),
+    "records:my_record_export_json": Entry(patient_page()),
     # --- caregivers (issue 25) ------------------------------------------------------------
     "caregivers:people": Entry(patient_page()),
     "caregivers:person_update": Entry(

@@ -16,7 +16,7 @@ from tests.factories import ClinicianFactory
 
 pytestmark = pytest.mark.django_db
 
-ACCESS_PAGE = reverse("audit:my_record_access")
+ACCESS_PAGE = reverse("records:my_record_access")
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from tests.library.factories import PublishedModuleFactory
 
 pytestmark = pytest.mark.django_db
 
-JSON_URL = reverse("audit:my_record_export_json")
-PAGE_URL = reverse("audit:my_record_export")
+JSON_URL = reverse("records:my_record_export_json")
+PAGE_URL = reverse("records:my_record_export")
 
 
 def _history(patient, clinician, *, title: str, question: str, reply: str, note: str = ""):
@@ -176,7 +176,7 @@ def test_the_export_query_count_does_not_grow_with_the_history(
 
 def test_patients_find_their_record_pages_from_settings(logged_in, patient, clinician):
     body = logged_in(patient).get(reverse("accounts:profile")).content.decode()
-    assert reverse("audit:my_record_access") in body
-    assert reverse("audit:my_record_export") in body
+    assert reverse("records:my_record_access") in body
+    assert reverse("records:my_record_export") in body
     staff_body = logged_in(clinician).get(reverse("accounts:profile")).content.decode()
-    assert reverse("audit:my_record_export") not in staff_body
+    assert reverse("records:my_record_export") not in staff_body

@@ -33,12 +33,12 @@ def test_a_persons_name_is_escaped_wherever_it_is_shown(logged_in, patient, clin
     patient.save()
     audit_log(actor=clinician, action="patient.view", patient=patient)
     patient_client = logged_in(patient)
-    for url in ("/reading/", reverse("accounts:profile"), reverse("audit:my_record_export")):
+    for url in ("/reading/", reverse("accounts:profile"), reverse("records:my_record_export")):
         _assert_escaped(patient_client.get(url).content.decode())
     _assert_escaped(logged_in(clinician).get("/patients/").content.decode())
     clinician.name = PAYLOAD
     clinician.save()
-    _assert_escaped(patient_client.get(reverse("audit:my_record_access")).content.decode())
+    _assert_escaped(patient_client.get(reverse("records:my_record_access")).content.decode())
 
 
 def test_an_invitation_name_is_escaped_in_the_list(clinician_client, clinician):
@@ -62,7 +62,7 @@ def test_what_was_typed_is_escaped_when_a_form_comes_back_with_errors(clinician_
 def test_question_text_is_escaped_in_the_export(logged_in, scenario: Scenario):
     scenario.question.body = PAYLOAD
     scenario.question.save()
-    body = logged_in(scenario.people["patient"]).get(reverse("audit:my_record_export"))
+    body = logged_in(scenario.people["patient"]).get(reverse("records:my_record_export"))
     _assert_escaped(body.content.decode())
 
 

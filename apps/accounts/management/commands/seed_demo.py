@@ -18,11 +18,8 @@ DEMO_USERS = [
     ("patient@example.com", "Pat Rivera", User.Role.PATIENT),
     ("patient2@example.com", "Sam Okafor", User.Role.PATIENT),
     ("patient3@example.com", "Alex Chen", User.Role.PATIENT),
-    # Library staff: an editor who writes modules (an admin account without full rights)
-    # and a clinician who reviews and approves them.
-    # The portal has no editor role: the editor is a staff account in the clinician role with
-    # no care team, so the admin shows them the library and they see no patient at all (an
-    # admin role would show them every patient).
+    # Library staff: an editor who writes modules and a clinician who reviews them. There is
+    # no editor role: the editor is a staff clinician with no care team, so sees no patient.
     ("editor@example.com", "Eden Editor", User.Role.CLINICIAN),
     ("reviewer@example.com", "Dr Robin Reyes", User.Role.CLINICIAN),
     # A family member Pat Rivera invited to read alongside them (issue 25).

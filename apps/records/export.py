@@ -17,10 +17,9 @@ from django.utils import timezone
 from apps.accounts.models import NotificationPreference, User
 from apps.accounts.selectors import care_team_for_patient
 from apps.assignments.models import Assignment, CheckAttempt, SectionProgress
+from apps.audit.selectors import access_list_for_patient, action_describe
 from apps.questions.models import Question, Reply
 from apps.reminders.models import Notification
-
-from .selectors import access_list_for_patient, action_describe
 
 EXPORT_FORMAT_VERSION = 1
 

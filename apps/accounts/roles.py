@@ -9,8 +9,7 @@ requirements configured there keep applying to every action.
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
 
-from apps.assignments.services import audit_patients_seen
-from apps.audit.services import audit_log
+from apps.audit.services import audit_log, audit_patients_seen
 
 
 class IsPatient(BasePermission):
@@ -44,7 +43,7 @@ class PortalViewMixin:
 
     @property
     def idempotency_key(self) -> str | None:
-        """The Idempotency-Key header (schema.IDEMPOTENCY_KEY_PARAMETER), checked by the service."""
+        """The Idempotency-Key header (apps.core.drf.IDEMPOTENCY_KEY_PARAMETER), checked by the service."""
         return self.request.headers.get("Idempotency-Key")
 
     def validated(self, serializer_class) -> dict:

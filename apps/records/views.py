@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from apps.accounts.permissions import patient_required
+from apps.audit import selectors
 
-from . import selectors
 from .export import patient_record_build
 
 ACCESS_PAGE_SIZE = 25
@@ -24,7 +24,7 @@ def my_record_access(request):
     events = selectors.access_list_for_patient(patient=request.user)
     page = Paginator(events, ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(event, selectors.action_describe(event.action)) for event in page.object_list]
-    return render(request, "audit/my_record_access.html", {"page": page, "rows": rows})
+    return render(request, "records/my_record_access.html", {"page": page, "rows": rows})
 
 
 @never_cache
@@ -32,7 +32,7 @@ def my_record_access(request):
 def my_record_export(request):
     """The whole record as a page to read or print (save as PDF from the print dialog)."""
     record = patient_record_build(patient=request.user)
-    return render(request, "audit/my_record_export.html", {"record": record})
+    return render(request, "records/my_record_export.html", {"record": record})
 
 
 @never_cache

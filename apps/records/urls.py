@@ -2,7 +2,7 @@ from django.urls import path
 
 from . import views
 
-app_name = "audit"
+app_name = "records"
 
 urlpatterns = [
     path("my-record/access/", views.my_record_access, name="my_record_access"),

@@ -1,4 +1,4 @@
-"""Admin pieces shared by every app (accounts is the lowest layer, so all may import it)."""
+"""Admin pieces shared by every app."""
 
 
 class ReadOnlyAdminMixin:

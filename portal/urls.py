@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("apps.reminders.urls")),
     path("", include("apps.records.urls")),
     path("", include("apps.api.urls")),
+    path("", include("apps.fhir.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -19,7 +19,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("apps.questions",),
     ("apps.reminders",),
     ("apps.records", "apps.operations"),
-    ("apps.api",),
+    ("apps.api", "apps.fhir"),
     ("apps.bench",),
     ("portal",),
 ]

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import User
+from .time_zones import time_zone_choices
 
 
 class InvitationForm(forms.Form):
@@ -61,6 +62,34 @@ class SetPasswordForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    timezone = forms.ChoiceField(
+        label=_("Your time zone"),
+        help_text=_(
+            "Reminders and dates are shown in this time zone. The common ones where you "
+            "live are at the top of the list."
+        ),
+        error_messages={
+            "required": _("Choose your time zone from the list."),
+            "invalid_choice": _(
+                "We do not know that time zone. Choose your time zone from the list."
+            ),
+        },
+        # static/js/time_zone_search.js adds a search box above the list with these words;
+        # without JavaScript the list works as it is (typing jumps to a zone).
+        widget=forms.Select(
+            attrs={
+                "data-time-zone": "",
+                "data-search-label": _("Search the list of time zones"),
+                "data-search-hint": _("For example, a city such as Chicago or Madrid."),
+                "data-search-found": _("Time zones found: %(count)s"),
+            }
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = time_zone_choices(self.instance.timezone)
+
     class Meta:
         model = User
         fields = ["name", "timezone", "preferred_language", "text_size"]

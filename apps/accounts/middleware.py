@@ -66,7 +66,7 @@ class UserLanguageMiddleware:
 
 
 def _is_api_request(request) -> bool:
-    return request.path.startswith(("/api/", "/_allauth/")) or (
+    return request.path.startswith(("/api/", "/_allauth/", "/fhir/")) or (
         "application/json" in request.headers.get("Accept", "")
         and "text/html" not in request.headers.get("Accept", "")
     )
@@ -116,12 +116,16 @@ def _json_body_problem(body: bytes) -> str | None:
     return None
 
 
+# JSON the REST framework parses: the REST API's, and FHIR's own media type.
+JSON_MEDIA_TYPES = ("application/json", "application/fhir+json")
+
+
 def _reads_json_body(request) -> bool:
     """Whether a view will parse this body as JSON: the REST framework takes only
     application/json, and allauth's headless API parses every body, whatever its type."""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return False
-    return request.content_type == "application/json" or request.path.startswith("/_allauth/")
+    return request.content_type in JSON_MEDIA_TYPES or request.path.startswith("/_allauth/")
 
 
 class RequestBodyLimitMiddleware:
@@ -282,6 +286,7 @@ class StaffMFARequiredMiddleware:
                 settings.STATIC_URL,
                 "/api/",
                 "/_allauth/",
+                "/fhir/",
             )
         return self._open_prefixes
 

@@ -200,6 +200,8 @@ class AssignmentSummary:
     can_request_reread: bool = False
     # (caregiver's name, sections they opened): their reading, apart from the patient's.
     caregiver_reading: list[tuple[str, int]] = field(default_factory=list)
+    # Set by the patient page when the note went with several readings (notes.shared_notes).
+    shared_note: object | None = None
 
     @property
     def missed(self) -> list[MarkedAnswer]:
@@ -217,7 +219,11 @@ class PatientDetail:
     patient: User
     today: date
     summaries: list[AssignmentSummary]
-    open_question_count: int
+    waiting_questions: list[Question]
+
+    @property
+    def open_question_count(self) -> int:
+        return len(self.waiting_questions)
 
     @property
     def open_summaries(self) -> list[AssignmentSummary]:
@@ -302,14 +308,21 @@ def patient_detail(*, user: User, patient_id) -> PatientDetail:
             and summary.assignment.module_id not in open_modules
             and summary.assignment.module.status != Module.Status.RETIRED
         )
-    open_question_count = Question.objects.filter(
-        patient=patient, status=Question.Status.OPEN, withdrawn_at__isnull=True
-    ).count()
+    # The questions waiting for an answer, longest-waiting first (as in the team's inbox);
+    # only what the list shows is loaded (not the version read, whose snapshot is the text).
+    waiting_questions = list(
+        Question.objects.filter(
+            patient=patient, status=Question.Status.OPEN, withdrawn_at__isnull=True
+        )
+        .select_related("module")
+        .only("id", "body", "created_at", "waiting_since", "section_title", "module__title")
+        .order_by(F("waiting_since").asc(nulls_last=True), "created_at", "id")
+    )
     return PatientDetail(
         patient=patient,
         today=today,
         summaries=summaries,
-        open_question_count=open_question_count,
+        waiting_questions=waiting_questions,
     )
 
 
@@ -334,6 +347,8 @@ class ModuleOverviewRow:
     in_progress: int = 0
     completed: int = 0
     overdue: int = 0
+    checks_missed: int = 0
+    questions_waiting: int = 0
     first_attempts: int = 0
     most_missed: list[MissedQuestion] = field(default_factory=list)
 
@@ -341,13 +356,20 @@ class ModuleOverviewRow:
     def completion_percent(self) -> int:
         return round(100 * self.completed / self.assigned) if self.assigned else 0
 
+    @property
+    def needs_action(self) -> bool:
+        return bool(self.overdue or self.checks_missed or self.questions_waiting)
+
 
 MOST_MISSED_SHOWN = 3
 
 
 def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
-    """Per module, among the user's patients: assigned, in progress, completed, overdue, and the
-    check questions most often missed.
+    """Per module, among the user's patients: assigned, in progress, completed, overdue, checks
+    missed (the latest check of the reading had wrong answers), questions waiting (open
+    questions asked from an assignment of the module), and the check questions most often
+    missed. Modules that need action come first (most to do first), then the ones given to
+    someone, by title, then the rest.
 
     "Missed" counts each assignment's first attempt only: later tries come after the patient
     has seen the explanations, so first tries show where the content or the teaching fails.
@@ -363,10 +385,20 @@ def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
         for row in mine.order_by()
         .values("module_id")
         .annotate(
-            assigned=Count("pk"),
-            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
-            completed=Count("pk", filter=Q(status=Status.COMPLETED)),
-            overdue=Count("pk", filter=overdue_q(today=today)),
+            # The questions join repeats an assignment once per question: count distinct rows.
+            assigned=Count("pk", distinct=True),
+            in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS), distinct=True),
+            completed=Count("pk", filter=Q(status=Status.COMPLETED), distinct=True),
+            overdue=Count("pk", filter=overdue_q(today=today), distinct=True),
+            checks_missed=Count("pk", filter=check_missed_q(), distinct=True),
+            questions_waiting=Count(
+                "questions",
+                filter=Q(
+                    questions__status=Question.Status.OPEN,
+                    questions__withdrawn_at__isnull=True,
+                ),
+                distinct=True,
+            ),
         )
     }
     modules = (
@@ -381,6 +413,8 @@ def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
         overview.in_progress = row["in_progress"]
         overview.completed = row["completed"]
         overview.overdue = row["overdue"]
+        overview.checks_missed = row["checks_missed"]
+        overview.questions_waiting = row["questions_waiting"]
 
     first_attempt = CheckAttempt.objects.filter(assignment=OuterRef("assignment")).order_by(
         "submitted_at", "id"
@@ -410,7 +444,15 @@ def module_overview_for_clinician(*, user: User) -> list[ModuleOverviewRow]:
             MissedQuestion(prompt=prompt, missed=count, answered=answered[module_id][prompt])
             for prompt, count in counter.most_common(MOST_MISSED_SHOWN)
         ]
-    return list(rows.values())
+    # sorted() keeps the title order within each group.
+    return sorted(
+        rows.values(),
+        key=lambda row: (
+            not row.needs_action,
+            -(row.overdue + row.checks_missed + row.questions_waiting),
+            not row.assigned,
+        ),
+    )
 
 
 @dataclass

@@ -5,7 +5,7 @@ test here than as a dozen nested template conditions.
 """
 
 from datetime import date, tzinfo
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +17,15 @@ from .models import Assignment
 
 Status = Assignment.Status
 
-# Day names and month names come from the active language, as the template's date filter does.
-LONG_DATE = "l j F Y"
+
+def long_date(day: date) -> str:
+    """The day of the week and the date, both in the active language's own format (its
+    DATE_FORMAT, e.g. "Jan. 20, 2027" or "20 de enero de 2027"); the order of the two is
+    the translators' choice."""
+    return _("%(weekday)s, %(date)s") % {
+        "weekday": date_format(day, "l"),
+        "date": date_format(day, "DATE_FORMAT"),
+    }
 
 
 class ReadingItem(TypedDict):
@@ -36,6 +43,8 @@ class ReadingItem(TypedDict):
     overdue: bool
     note: str
     note_from: str
+    # Set by the view when the note was given with several readings (notes.shared_notes).
+    shared_note: NotRequired[object]
     button: str
     done: bool
 
@@ -67,17 +76,15 @@ def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> Readin
         }
     when, when_today = "", ""
     if status == Status.COMPLETED:
-        day = date_format(timezone.localtime(assignment.completed_at, zone).date(), LONG_DATE)
+        day = long_date(timezone.localtime(assignment.completed_at, zone).date())
         when = _("You finished this on %(day)s.") % {"day": day}
     elif assignment.is_overdue(today):
         when = _(
             "Your care team hoped you could read this by %(day)s. That is fine: you can still "
             "read it whenever you feel ready."
-        ) % {"day": date_format(assignment.due_on, LONG_DATE)}
+        ) % {"day": long_date(assignment.due_on)}
     elif assignment.due_on:
-        when = _("Please read this by %(day)s.") % {
-            "day": date_format(assignment.due_on, LONG_DATE)
-        }
+        when = _("Please read this by %(day)s.") % {"day": long_date(assignment.due_on)}
         if assignment.due_on == today:
             when_today = _("That is today.")
     note_from = ""

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.accounts.models import User
 from apps.accounts.selectors import patient_list_for_user
 from apps.library.models import Module
+from apps.library.selectors import with_published_facts
 
 from .dashboards import DASHBOARD_FILTERS, DASHBOARD_SORTS
 from .selectors import module_list_assignable
@@ -68,7 +69,10 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["modules"].queryset = module_list_assignable().only("pk", "title")
+        # Each choice shows what the library page says of it (_module_choice_hint.html).
+        self.fields["modules"].queryset = with_published_facts(
+            module_list_assignable().only("pk", "title", "language")
+        )
         self.fields["patients"].queryset = (
             patient_list_for_user(user=user).only("pk", "name", "email").order_by("name", "id")
         )

@@ -20,7 +20,7 @@ from apps.accounts.permissions import clinician_required, patient_required, role
 from apps.audit.services import audit_log, audit_patients_seen
 from apps.caregivers import selectors as caregiver_selectors
 
-from . import dashboards, display, exports, selectors, services
+from . import dashboards, display, exports, notes, selectors, services
 from .charts import completion_chart
 from .forms import AssignForm, CheckForm, DashboardForm
 from .grading import mark_answers
@@ -88,10 +88,20 @@ def my_reading(request):
         assignment.is_reread = assignment.is_open and assignment.module_id in finished_modules
     done = [a for a in assignments if a.status == Assignment.Status.COMPLETED]
     done.sort(key=lambda a: a.completed_at, reverse=True)
+    # A note given with several readings at once is shown once, above the lists.
+    shared = notes.shared_notes(assignments, title=lambda a: a.reading.title)
+
+    def item(assignment):
+        shown = display.reading_item(assignment, today=today, zone=zone)
+        if assignment.pk in shared:
+            shown["note"] = ""
+            shown["shared_note"] = shared[assignment.pk]
+        return shown
+
     groups = [
         {
             "heading": heading,
-            "items": [display.reading_item(a, today=today, zone=zone) for a in members],
+            "items": [item(a) for a in members],
         }
         for heading, members in (
             (_("New for you"), [a for a in assignments if a.status == Assignment.Status.ASSIGNED]),
@@ -108,6 +118,7 @@ def my_reading(request):
         "assignments/my_reading.html",
         {
             "groups": groups,
+            "shared_notes": notes.distinct_groups(shared),
             "caregiver": caregiver,
             "patient": patient,
             "caregivers_waiting": (
@@ -405,14 +416,19 @@ def patient_detail(request, patient_id):
         request=request,
         channel="web",
     )
+    shared = notes.shared_notes(
+        [summary.assignment for summary in detail.summaries], title=lambda a: a.module.title
+    )
     caregiver_reading = selectors.caregiver_reading_by_assignment(patient_id=detail.patient.pk)
     for summary in detail.summaries:
+        summary.shared_note = shared.get(summary.assignment.pk)
         summary.caregiver_reading = caregiver_reading.get(summary.assignment.pk, [])
     return render(
         request,
         "assignments/patient_detail.html",
         {
             "detail": detail,
+            "shared_notes": notes.distinct_groups(shared),
             "caregivers": caregiver_selectors.open_links_for_patient(patient=detail.patient),
         },
     )
@@ -534,10 +550,19 @@ def assignment_reread(request, assignment_id):
 @clinician_required
 def module_overview(request):
     rows = dashboards.module_overview_for_clinician(user=request.user)
+    # Modules nobody was given are a row of zeros each: listed only on request (?show=all).
+    show_all = request.GET.get("show") == "all"
+    given = [row for row in rows if row.assigned]
     return render(
         request,
         "assignments/module_overview.html",
-        {"rows": rows, "chart": completion_chart(rows)},
+        {
+            "rows": rows if show_all else given,
+            "show_all": show_all,
+            "hidden_count": len(rows) - len(given),
+            "action_rows": [row for row in rows if row.needs_action],
+            "chart": completion_chart(rows),
+        },
     )
 
 

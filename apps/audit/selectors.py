@@ -1,7 +1,8 @@
 """Reads of the audit trail, scoped to the person asking."""
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
@@ -74,3 +75,45 @@ def access_list_for_patient(*, patient: User) -> QuerySet[AuditEvent]:
         .select_related("actor")
         .order_by("-at", "-id")
     )
+
+
+def access_groups_for_patient(*, patient: User) -> QuerySet:
+    """Who looked at or changed this patient's information, one row per person and day.
+
+    The day is the patient's own calendar day (their time zone). Rows are dicts with
+    actor_id, actor__name, actor__role, day, times and last; newest day first. The same
+    ORM query runs on SQLite and PostgreSQL.
+    """
+    return (
+        access_list_for_patient(patient=patient)
+        .annotate(day=TruncDate("at", tzinfo=patient.tzinfo))
+        .values("actor_id", "actor__name", "actor__role", "day")
+        .annotate(times=Count("id"), last=Max("at"))
+        .order_by("-day", "-last", "actor_id")
+    )
+
+
+def access_group_details(*, patient: User, groups: list[dict]) -> dict[tuple, list[dict]]:
+    """For the groups on one page: what each person did that day, how often, first and last.
+
+    One query, whatever the number of groups. Keyed by (actor_id, day); each value is a
+    list of dicts with action, channel, description, times, first and last.
+    """
+    if not groups:
+        return {}
+    wanted = Q()
+    for group in groups:
+        wanted |= Q(actor_id=group["actor_id"], day=group["day"])
+    rows = (
+        access_list_for_patient(patient=patient)
+        .annotate(day=TruncDate("at", tzinfo=patient.tzinfo))
+        .filter(wanted)
+        .values("actor_id", "day", "action", "channel")
+        .annotate(times=Count("id"), first=Min("at"), last=Max("at"))
+        .order_by("actor_id", "day", "-last")
+    )
+    details: dict[tuple, list[dict]] = {}
+    for row in rows:
+        row["description"] = action_describe(row["action"])
+        details.setdefault((row["actor_id"], row["day"]), []).append(row)
+    return details

@@ -9,11 +9,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from apps.accounts.models import User
 from apps.accounts.permissions import patient_required
 from apps.audit import selectors
 
 from .export import patient_record_build
 
+# Groups (one person, one day) per page.
 ACCESS_PAGE_SIZE = 25
 
 
@@ -21,10 +23,15 @@ ACCESS_PAGE_SIZE = 25
 @patient_required
 def my_record_access(request):
     """Who on the care team (or an admin) viewed or changed this patient's information."""
-    events = selectors.access_list_for_patient(patient=request.user)
-    page = Paginator(events, ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(event, selectors.action_describe(event.action)) for event in page.object_list]
-    return render(request, "records/my_record_access.html", {"page": page, "rows": rows})
+    groups = selectors.access_groups_for_patient(patient=request.user)
+    page = Paginator(groups, ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
+    groups_here = list(page.object_list)
+    details = selectors.access_group_details(patient=request.user, groups=groups_here)
+    roles = dict(User.Role.choices)
+    for group in groups_here:
+        group["role"] = roles.get(group["actor__role"], "")
+        group["actions"] = details.get((group["actor_id"], group["day"]), [])
+    return render(request, "records/my_record_access.html", {"page": page, "groups": groups_here})
 
 
 @never_cache

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "apps.audit",
     "apps.records",
     "apps.api",
+    "apps.fhir",
     "apps.operations",
 ]
 
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Errors under /fhir/ that no FHIR view wrote (a body too large, say) as OperationOutcomes.
+    "apps.fhir.middleware.FhirErrorMiddleware",
     "apps.accounts.middleware.MalformedSessionKeyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

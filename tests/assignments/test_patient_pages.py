@@ -62,14 +62,16 @@ def test_due_dates_and_overdue_follow_the_patients_time_zone(client, patient):
     patient.save()
     AssignmentFactory(patient=patient, due_on=date(2030, 3, 9), module=PublishedModuleFactory())
     body = patient_client.get(reverse("assignments:my_reading")).content.decode()
-    assert "Please read this by Saturday 9 March 2030." in body
+    assert "Please read this by Saturday, March 9, 2030." in body
     assert "That is today." in body
     assert "hoped you could read this" not in body
 
     patient.timezone = "Europe/Berlin"
     patient.save()
     body = patient_client.get(reverse("assignments:my_reading")).content.decode()
-    assert "Your care team hoped you could read this by Saturday 9 March 2030. That is fine" in body
+    assert (
+        "Your care team hoped you could read this by Saturday, March 9, 2030. That is fine" in body
+    )
     assert "portal-overdue-kind" in body
 
 
@@ -92,11 +94,11 @@ def test_finished_day_follows_the_patients_time_zone_and_language(patient_client
     patient.timezone = "America/Los_Angeles"
     patient.save()
     body = patient_client.get(reverse("assignments:my_reading")).content.decode()
-    assert "You finished this on Tuesday 1 January 2030." in body
+    assert "You finished this on Tuesday, Jan. 1, 2030." in body
     patient.preferred_language = "es"
     patient.save()
     body = patient_client.get(reverse("assignments:my_reading")).content.decode()
-    assert "Lo terminó el martes 1 enero 2030." in body
+    assert "Lo terminó el martes, 1 de enero de 2030." in body
     assert "Leer otra vez" in body and "Read again" not in body
 
 
@@ -318,10 +320,8 @@ def test_the_same_moment_is_each_patients_own_day(client, patient, other_patient
             completed_at=moment,
         )
     client.force_login(patient)
-    assert (
-        "You finished this on Tuesday 1 January 2030." in client.get("/reading/").content.decode()
-    )
+    assert "You finished this on Tuesday, Jan. 1, 2030." in client.get("/reading/").content.decode()
     client.force_login(other_patient)
     assert (
-        "You finished this on Wednesday 2 January 2030." in client.get("/reading/").content.decode()
+        "You finished this on Wednesday, Jan. 2, 2030." in client.get("/reading/").content.decode()
     )

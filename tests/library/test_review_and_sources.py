@@ -48,8 +48,7 @@ def test_a_version_approved_in_the_portal_names_its_reviewer_role_date_and_next_
     assert snapshot["review"] == RITAS_REVIEW
     page = body_html(snapshot)
     assert (
-        "Reviewed by Rita Reviewer, Clinician, on 6 December 2026. Next review: 6 December 2027."
-        in page
+        "Reviewed by Rita Reviewer, Clinician, on Dec. 6, 2026. Next review: Dec. 6, 2027." in page
     )
     assert "Demo content" not in page
 
@@ -124,7 +123,7 @@ def test_sources_show_their_name_as_a_link_their_address_and_the_date_checked():
     assert f'href="{SOURCE["url"]}"' in page
     assert ">CDC: Altered Immunocompetence</a>" in page
     assert f'<span class="govuk-body-s portal-source-url">{SOURCE["url"]}</span>' in page
-    assert "Checked on 6 December 2026" in page
+    assert "Checked on Dec. 6, 2026" in page
 
 
 def test_the_patient_reading_one_section_at_a_time_is_told_it_is_demo_content(

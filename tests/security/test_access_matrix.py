@@ -39,7 +39,9 @@ from django.test import Client
 from django.urls import reverse
 
 from apps.accounts.models import CareTeamMembership
+from apps.assignments.models import CheckAttempt
 from apps.audit.models import AuditEvent
+from apps.fhir.models import ExportJob
 from apps.reminders.emails import unsubscribe_token
 
 from .scenario import CAREGIVER_ROLES, ROLES, Scenario
@@ -518,6 +520,8 @@ MATRIX.update(
         "assignments:my_patients": Entry(staff_page()),
         "assignments:patients_export": Entry(staff_page()),
         "assignments:assign": Entry(staff_page()),
+        "library:library": Entry(staff_page()),
+        "library:module_preview": Entry(staff_page(), kwargs=lambda s: {"module_id": s.module.pk}),
         "assignments:module_overview": Entry(staff_page()),
         "assignments:module_results": Entry(
             staff_page(), kwargs=lambda s: {"module_id": s.module.pk}
@@ -961,6 +965,115 @@ MATRIX.update(
 )
 
 
+# --- FHIR R4 (session clients; tests/fhir covers token clients, writes and bad input) ----------
+
+
+def fhir_id(get: Callable[[Scenario], object]) -> Callable[[Scenario], dict]:
+    return lambda s: {"resource_id": str(get(s))}
+
+
+def _check_attempt(s: Scenario):
+    """The patient's answers to the check, made the first time an entry asks for them."""
+    if "check_attempt" not in s.objects:
+        version = s.module.current_version
+        s.objects["check_attempt"] = CheckAttempt.objects.create(
+            assignment=s.assignment,
+            version=version,
+            answers=[check["correct_index"] for check in version.checks],
+            score=len(version.checks),
+            total=len(version.checks),
+        )
+    return s.objects["check_attempt"]
+
+
+def _export_job(s: Scenario):
+    """The clinician's export, with one file, made the first time an entry asks for it."""
+    if "export_job" not in s.objects:
+        job = ExportJob.objects.create(
+            requested_by=s.people["clinician"], request_url="/fhir/r4/$export", site_url="/"
+        )
+        s.objects["export_file"] = job.files.create(resource_type="Task", count=0, content="")
+        s.objects["export_job"] = job
+    return s.objects["export_job"]
+
+
+# Only the clinician who asked for an export may poll it or fetch its files.
+FHIR_EXPORTERS_OWN = dict.fromkeys(ROLES, NOT_FOUND) | {
+    "anonymous": UNAUTHORIZED,
+    "staff_without_mfa": FORBIDDEN,
+}
+
+# The patient's things: the patient and their care team see them; the other patient and the
+# other team get 404; the admin sees everyone's.
+FHIR_PATIENTS_OWN = api(
+    patient=OK, other_patient=NOT_FOUND, clinician=OK, other_clinician=NOT_FOUND
+)
+
+MATRIX.update(
+    {
+        "fhir:metadata": Entry(
+            same_for_all(OK), why="the CapabilityStatement describes the server; no patient data"
+        ),
+        "route:^fhir/": Entry(
+            same_for_all(NOT_FOUND),
+            path=lambda s: "/fhir/r4/Observation",
+            why="unknown FHIR addresses answer with a 404 OperationOutcome, and say nothing more",
+        ),
+        "fhir:patient-search": Entry(api(patient=OK, clinician=OK)),
+        "fhir:patient-read": Entry(
+            FHIR_PATIENTS_OWN, kwargs=fhir_id(lambda s: s.people["patient"].pk)
+        ),
+        "fhir:patient-everything": Entry(
+            FHIR_PATIENTS_OWN, kwargs=fhir_id(lambda s: s.people["patient"].pk)
+        ),
+        "fhir:practitioner-search": Entry(api(patient=OK, clinician=OK)),
+        "fhir:practitioner-read": Entry(
+            api(patient=OK, other_patient=NOT_FOUND, clinician=OK),
+            kwargs=fhir_id(lambda s: s.people["clinician"].pk),
+            why="patients see their care team; staff see the staff directory",
+        ),
+        "fhir:documentreference-search": Entry(api(patient=OK, clinician=OK)),
+        "fhir:documentreference-read": Entry(
+            api(patient=OK, other_patient=NOT_FOUND, clinician=OK),
+            kwargs=fhir_id(lambda s: s.module.current_version_id),
+            why="patients see the versions of what they were given; staff the library",
+        ),
+        "fhir:questionnaire-search": Entry(api(patient=OK, clinician=OK)),
+        "fhir:questionnaire-read": Entry(
+            api(patient=OK, other_patient=NOT_FOUND, clinician=OK),
+            kwargs=fhir_id(lambda s: s.module.current_version_id),
+        ),
+        "fhir:task-search": Entry(api(patient=OK, clinician=OK)),
+        "fhir:task-read": Entry(FHIR_PATIENTS_OWN, kwargs=fhir_id(lambda s: s.assignment.pk)),
+        "fhir:questionnaireresponse-search": Entry(
+            api(patient=OK, clinician=OK),
+            kwargs=lambda s: _check_attempt(s) and {},
+            why="with the patient's check answers in it, so the care team's search is audited",
+        ),
+        "fhir:questionnaireresponse-read": Entry(
+            FHIR_PATIENTS_OWN, kwargs=fhir_id(lambda s: _check_attempt(s).pk)
+        ),
+        "fhir:communication-search": Entry(api(patient=OK, clinician=OK)),
+        "fhir:export": Entry(
+            api(patient=FORBIDDEN, clinician=BAD_REQUEST),
+            why="staff only; without Prefer: respond-async it is a 400 (tests/fhir/test_export.py)",
+        ),
+        "fhir:export-status": Entry(
+            FHIR_EXPORTERS_OWN | {"clinician": Expect(202)},
+            kwargs=lambda s: {"job_id": _export_job(s).pk},
+            why="202 while the export is being built",
+        ),
+        "fhir:export-file": Entry(
+            FHIR_EXPORTERS_OWN | {"clinician": OK},
+            kwargs=lambda s: {"job_id": _export_job(s).pk, "file_id": s.export_file.pk},
+        ),
+        "fhir:communication-read": Entry(
+            FHIR_PATIENTS_OWN, kwargs=fhir_id(lambda s: f"q-{s.question.pk}")
+        ),
+    }
+)
+
+
 def _entry_for(key: str, route: str) -> Entry | None:
     return MATRIX.get(key) or _admin_entry(key, route)
 
@@ -1050,6 +1163,15 @@ AUDITED_FOR_STAFF = {
     "api-question-list": "api",
     "api-question-detail": "api",
     "api-question-close": "api",
+    "fhir:patient-search": "fhir",
+    "fhir:patient-read": "fhir",
+    "fhir:patient-everything": "fhir",
+    "fhir:task-search": "fhir",
+    "fhir:task-read": "fhir",
+    "fhir:questionnaireresponse-search": "fhir",
+    "fhir:questionnaireresponse-read": "fhir",
+    "fhir:communication-search": "fhir",
+    "fhir:communication-read": "fhir",
 }
 
 

@@ -163,7 +163,10 @@ def test_patient_sees_who_on_the_care_team_viewed_their_record(
     assert "Dr Dana" in body
     assert "Looked at your record" in body
     assert "Gave you something to read" in body
-    assert body.count("Dr Dana") == 2  # not the view of the other patient
+    # One entry for the person and day (issue 23), counting two actions: not the view of the
+    # other patient.
+    assert body.count("Dr Dana") == 1
+    assert "2 times on" in body
 
 
 def test_the_page_never_shows_a_code_for_an_unknown_action(logged_in, patient, clinician):

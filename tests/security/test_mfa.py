@@ -219,8 +219,9 @@ def _api_views():
     return list(walk(get_resolver()))
 
 
-# The schema and its viewer describe the API; they hold no patient data.
-PUBLIC_API_ROUTES = {"api/schema/", "api/docs/"}
+# The schema and its viewer describe the API, and FHIR's CapabilityStatement the FHIR server;
+# FHIR's unknown addresses answer 404 to anyone. None of them holds patient data.
+PUBLIC_API_ROUTES = {"api/schema/", "api/docs/", "fhir/r4/metadata", "^fhir/"}
 
 
 def test_every_api_view_keeps_the_mfa_permission():

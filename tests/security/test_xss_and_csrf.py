@@ -117,6 +117,8 @@ def test_no_page_shows_typed_text_unescaped(scenario: Scenario, role, part):
 CSRF_EXEMPT = {
     "reminders:unsubscribe": "the signed token in the emailed link is the authority",
     "route:^api/.*/$": "answers 404 to anything and changes nothing",
+    "fhir:metadata": "the CapabilityStatement takes no login and changes nothing (POST: 405)",
+    "route:^fhir/": "answers 404 to anything and changes nothing",
 }
 
 

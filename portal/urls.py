@@ -22,6 +22,7 @@ urlpatterns = [
     path("_allauth/openapi.yaml", api_views.login_api_schema_yaml, name="api-login-schema-yaml"),
     path("_allauth/", include("allauth.headless.urls")),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.caregivers.urls")),
     path("", include("apps.library.urls")),
     path("", include("apps.assignments.urls")),
     path("", include("apps.questions.urls")),

@@ -62,3 +62,27 @@ class CareTeamMembershipFactory(DjangoModelFactory):
 
     clinician = factory.SubFactory(ClinicianFactory)
     patient = factory.SubFactory(PatientFactory)
+
+
+class CaregiverFactory(UserFactory):
+    role = User.Role.CAREGIVER
+
+
+def caregiver_link(*, patient, caregiver, **fields):
+    """An active caregiver link, as accepting and (for a clinician's invitation) confirming
+    would leave it."""
+    from django.utils import timezone
+
+    from apps.caregivers.models import CaregiverLink
+
+    now = timezone.now()
+    values = {
+        "email": caregiver.email,
+        "name": caregiver.name,
+        "invited_by": patient,
+        "status": CaregiverLink.Status.ACTIVE,
+        "patient_confirmed_at": now,
+        "accepted_at": now,
+        "activated_at": now,
+    } | fields
+    return CaregiverLink.objects.create(patient=patient, caregiver=caregiver, **values)

@@ -13,6 +13,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("apps.core",),
     ("apps.audit",),
     ("apps.accounts",),
+    ("apps.caregivers",),
     ("apps.library",),
     ("apps.assignments",),
     ("apps.questions",),

@@ -79,6 +79,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = [
         "email",
         "name",
+        "kind",
         "invited_by",
         "created_at",
         "expires_at",
@@ -89,6 +90,7 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["email", "name"]
     # Timestamps are the invitation's record: the portal sets them, nobody edits them here.
     readonly_fields = [
+        "kind",
         "token_hash",
         "accepted_user",
         "created_at",

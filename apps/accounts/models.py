@@ -58,6 +58,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         PATIENT = "patient", _("Patient")
         CLINICIAN = "clinician", _("Clinician")
         ADMIN = "admin", _("Admin")
+        CAREGIVER = "caregiver", _("Caregiver")
 
     class TextSize(models.TextChoices):
         STANDARD = "standard", _("Standard")
@@ -140,6 +141,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role == self.Role.CLINICIAN
 
     @property
+    def is_caregiver(self) -> bool:
+        """Someone a patient invited to read alongside them (CaregiverLink); never staff."""
+        return self.role == self.Role.CAREGIVER
+
+    @property
     def is_portal_admin(self) -> bool:
         return self.role == self.Role.ADMIN or self.is_superuser
 
@@ -176,8 +182,17 @@ class CareTeamMembership(models.Model):
 
 
 class Invitation(models.Model):
-    """A one-time link for a new patient to set a password. Only a hash of the token is kept."""
+    """A one-time link to set a password. Only a hash of the token is kept.
 
+    Most invite a new patient; a caregiver invitation (kind "caregiver") belongs to a
+    CaregiverLink, which says for whom and what the caregiver may do.
+    """
+
+    class Kind(models.TextChoices):
+        PATIENT = "patient", _("Patient")
+        CAREGIVER = "caregiver", _("Caregiver")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.PATIENT)
     email = models.EmailField(max_length=254)
     name = models.CharField(max_length=150)
     invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations_sent")
@@ -197,7 +212,7 @@ class Invitation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 models.functions.Lower("email"),
-                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True, kind="patient"),
                 name="invitation_one_pending_per_email",
             )
         ]

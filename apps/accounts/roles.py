@@ -78,7 +78,7 @@ class PortalViewMixin:
 
     def list(self, request, *args, **kwargs):
         response = super().list(request, *args, **kwargs)
-        if self.list_audit_action and request.user.is_staff_role:
+        if self.list_audit_action and (request.user.is_staff_role or request.user.is_caregiver):
             audit_patients_seen(
                 actor=request.user,
                 action=self.list_audit_action,

@@ -51,7 +51,9 @@ def care_team_for_patient(*, patient: User) -> QuerySet[User]:
 
 
 def invitation_list_pending(*, user: User) -> QuerySet[Invitation]:
-    invitations = Invitation.objects.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    invitations = Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, kind=Invitation.Kind.PATIENT
+    )
     if not user.is_portal_admin:
         invitations = invitations.filter(invited_by=user)
     return invitations.select_related("invited_by").order_by("-created_at")

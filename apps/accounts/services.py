@@ -112,6 +112,25 @@ def _send_invitation(*, invitation: Invitation, token: str) -> None:
         _send_invitation_email(invitation=invitation, token=token)
 
 
+def _invitation_new(
+    *, kind: str, invited_by: User, email: str, name: str
+) -> tuple[Invitation, str]:
+    """A new invitation row and its token; only the token's hash is stored."""
+    token, token_hash = _new_token()
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        kind=kind,
+        email=email.strip().lower(),
+        name=name.strip(),
+        invited_by=invited_by,
+        token_hash=token_hash,
+        created_at=now,
+        last_sent_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+    )
+    return invitation, token
+
+
 def invitation_create(*, invited_by: User, email: str, name: str) -> Invitation:
     """Invite a new patient. Raises ValidationError with a message a clinician can act on.
 
@@ -119,18 +138,10 @@ def invitation_create(*, invited_by: User, email: str, name: str) -> Invitation:
     reminded how to log in and the admins are told, privately (_send_invitation).
     """
     email = email.strip().lower()
-    token, token_hash = _new_token()
-    now = timezone.now()
     try:
         with transaction.atomic():
-            invitation = Invitation.objects.create(
-                email=email,
-                name=name.strip(),
-                invited_by=invited_by,
-                token_hash=token_hash,
-                created_at=now,
-                last_sent_at=now,
-                expires_at=now + timedelta(days=settings.INVITATION_TTL_DAYS),
+            invitation, token = _invitation_new(
+                kind=Invitation.Kind.PATIENT, invited_by=invited_by, email=email, name=name
             )
     except IntegrityError:
         raise ValidationError(
@@ -174,8 +185,10 @@ class InvitationInvalid(Exception):
     """The link is unknown, used, revoked or expired. The message says which, kindly."""
 
 
-def invitation_get_by_token(*, token: str) -> Invitation:
-    invitation = Invitation.objects.filter(token_hash=_hash_token(token)).first()
+def invitation_get_by_token(*, token: str, kind: str = Invitation.Kind.PATIENT) -> Invitation:
+    """The pending invitation of that kind behind a token: a caregiver's link never opens a
+    patient account, nor the other way round (they are unknown to each other's page)."""
+    invitation = Invitation.objects.filter(token_hash=_hash_token(token), kind=kind).first()
     if invitation is None:
         raise InvitationInvalid(
             _("This link is not valid. Please ask your care team for a new one.")
@@ -213,6 +226,29 @@ def invitation_accept(*, token: str, password: str) -> User:
     invitation.accepted_user = user
     invitation.save(update_fields=["accepted_at", "accepted_user"])
     return user
+
+
+def caregiver_invitation_issue(
+    *, invited_by: User, email: str, name: str
+) -> tuple[Invitation, str]:
+    """A one-time, expiring caregiver invitation and its token (only its hash is kept).
+
+    The caregivers app owns what the invitation grants (CaregiverLink) and sends the email.
+    """
+    return _invitation_new(
+        kind=Invitation.Kind.CAREGIVER, invited_by=invited_by, email=email, name=name
+    )
+
+
+def caregiver_invitation_redeem(*, token: str) -> Invitation:
+    """Lock and use up a caregiver invitation (call inside a transaction); one use only."""
+    invitation = invitation_get_by_token(token=token, kind=Invitation.Kind.CAREGIVER)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None or invitation.revoked_at is not None:
+        raise InvitationInvalid(_("This link has already been used."))
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return invitation
 
 
 def care_team_add(*, clinician: User, patient: User) -> CareTeamMembership:

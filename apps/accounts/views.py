@@ -31,6 +31,9 @@ def home(request):
         return redirect("assignments:my_reading")
     if user.is_clinician:
         return redirect("assignments:my_patients")
+    if user.is_caregiver:
+        # The reading pages send a caregiver who has not chosen whose reading yet to choose.
+        return redirect("assignments:my_reading")
     return redirect("admin:index")
 
 

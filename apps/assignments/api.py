@@ -443,8 +443,9 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         description=(
             "Patients: their own reading, cancelled assignments left out. Clinicians: the "
             "assignments of their care team's patients, cancelled ones included (they are "
-            "history). Admins: all. Patients' lists come soonest-due first; staff lists "
-            "newest first, unless `ordering` says otherwise."
+            "history). Admins: all. Caregivers: what each patient who gave them access sees "
+            "(narrow it to one with `patient`); nothing once that access ends. Patients' lists "
+            "come soonest-due first; the others newest first, unless `ordering` says otherwise."
         ),
         examples=LIST_EXAMPLES,
     ),
@@ -452,7 +453,8 @@ ID_PARAMETER = OpenApiParameter("id", int, OpenApiParameter.PATH, description="A
         summary="One assignment and how far the reading got",
         description=(
             "Which sections were opened, where to resume, and the latest check answers. "
-            "Outside your scope (another patient's, another team's) it is 404."
+            "Outside your scope (another patient's, another team's, a patient whose caregiver "
+            "access has ended) it is 404."
         ),
         parameters=[ID_PARAMETER],
         examples=RETRIEVE_EXAMPLES,
@@ -520,6 +522,9 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         user = self.request.user
         if user.is_patient:
             return _list_base(patient=user)
+        if user.is_caregiver:
+            # The patients who gave access; narrowed further by ?patient=.
+            return selectors.caregiver_scope(_list_base(), caregiver=user)
         if not user.is_staff_role:
             return Assignment.objects.none()
         return selectors.staff_scope(_list_base(), user=user)
@@ -555,6 +560,10 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         if user.is_patient:
             return selectors.assignment_get_for_patient(
                 patient=user, assignment_id=self.kwargs["pk"]
+            )
+        if user.is_caregiver:
+            return selectors.assignment_get_for_caregiver(
+                caregiver=user, assignment_id=self.kwargs["pk"]
             )
         return selectors.assignment_get_for_clinician(user=user, assignment_id=self.kwargs["pk"])
 

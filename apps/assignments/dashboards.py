@@ -226,6 +226,8 @@ class AssignmentSummary:
     latest_answers: list[MarkedAnswer] = field(default_factory=list)
     changed_since_completion: bool = False
     can_request_reread: bool = False
+    # (caregiver's name, sections they opened): their reading, apart from the patient's.
+    caregiver_reading: list[tuple[str, int]] = field(default_factory=list)
     # Set by the patient page when the note went with several readings (notes.shared_notes).
     shared_note: object | None = None
 

@@ -176,3 +176,31 @@ class PatientTreatment(models.Model):
 
     def __str__(self) -> str:
         return f"Treatment of {self.patient_id}"
+
+
+class CaregiverProgress(models.Model):
+    """The first time a caregiver viewed a section of a patient's assignment.
+
+    Kept apart from SectionProgress: a caregiver's reading is theirs, and never counts as the
+    patient's (progress, completion, reminders and the dashboards read SectionProgress only).
+    """
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="caregiver_progress"
+    )
+    reader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    version = models.ForeignKey("library.ModuleVersion", on_delete=models.PROTECT, related_name="+")
+    first_viewed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["assignment", "reader", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "reader", "position"],
+                name="caregiver_progress_unique_section",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}:{self.reader_id}:{self.position}"

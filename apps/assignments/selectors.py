@@ -33,10 +33,11 @@ from django.utils import timezone
 
 from apps.accounts.models import User, zone_named
 from apps.accounts.selectors import in_care_team
+from apps.caregivers.selectors import active_link_for_caregiver, active_links_for_caregiver
 from apps.library.models import Module, ModuleVersion
 from apps.library.selectors import module_list_published
 
-from .models import Assignment, CheckAttempt, PatientTreatment, SectionProgress
+from .models import Assignment, CaregiverProgress, CheckAttempt, PatientTreatment, SectionProgress
 
 Status = Assignment.Status
 OPEN = Assignment.OPEN_STATUSES
@@ -313,6 +314,31 @@ def progress_positions(*, assignment: Assignment) -> set[int]:
     )
 
 
+def caregiver_progress_positions(*, assignment: Assignment, reader: User) -> set[int]:
+    """Positions of the sections this caregiver has opened (their own, not the patient's)."""
+    return set(
+        CaregiverProgress.objects.filter(assignment=assignment, reader=reader).values_list(
+            "position", flat=True
+        )
+    )
+
+
+def caregiver_reading_by_assignment(*, patient_id) -> dict[int, list[tuple[str, int]]]:
+    """For the care team's patient page: per assignment, each caregiver who read some of it
+    and how many sections they opened, in one query."""
+    rows = (
+        CaregiverProgress.objects.filter(assignment__patient_id=patient_id)
+        .order_by()
+        .values("assignment_id", "reader__name")
+        .annotate(sections=Count("id"))
+        .order_by("assignment_id", "reader__name")
+    )
+    reading: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for row in rows:
+        reading[row["assignment_id"]].append((row["reader__name"], row["sections"]))
+    return dict(reading)
+
+
 def resume_position(*, assignment: Assignment, viewed: set[int]) -> int | None:
     """Where to pick up reading: the first section not opened yet (None when all were)."""
     for section in reading_version(assignment=assignment).sections:
@@ -351,6 +377,32 @@ def staff_scope(assignments: QuerySet[Assignment], *, user: User) -> QuerySet[As
     if user.is_clinician:
         return clinician_scope(assignments, clinician_id=user.pk)
     return assignments.none()
+
+
+def caregiver_scope(assignments: QuerySet[Assignment], *, caregiver: User) -> QuerySet[Assignment]:
+    """Narrow assignments to what a caregiver may see: what each patient who gave them access
+    (an active link, now) sees of their own reading: published content, never cancelled."""
+    return assignments.filter(
+        Module.published_q("module__"),
+        patient_id__in=active_links_for_caregiver(caregiver=caregiver).values("patient_id"),
+    ).exclude(status=Status.CANCELLED)
+
+
+def assignment_get_for_caregiver(*, caregiver: User, assignment_id) -> Assignment:
+    """One assignment of a patient who gave this caregiver access, as that patient sees it,
+    or 404 (another patient's, an ended link's, a cancelled one: never say it exists)."""
+    try:
+        patient_id = (
+            Assignment.objects.filter(pk=int(assignment_id))
+            .values_list("patient_id", flat=True)
+            .first()
+        )
+    except (ValueError, TypeError):
+        raise Http404("No such assignment.") from None
+    link = active_link_for_caregiver(caregiver=caregiver, patient_id=patient_id)
+    if link is None:
+        raise Http404("No such assignment.")
+    return assignment_get_for_patient(patient=link.patient, assignment_id=assignment_id)
 
 
 def clinician_scope(assignments: QuerySet[Assignment], *, clinician_id) -> QuerySet[Assignment]:

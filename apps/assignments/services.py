@@ -33,7 +33,7 @@ from apps.audit.services import audit_log, audit_log_many
 from apps.library.models import Module, ModuleVersion
 
 from .grading import MarkedAnswer, mark_answers, score
-from .models import Assignment, CheckAttempt, PatientTreatment, SectionProgress
+from .models import Assignment, CaregiverProgress, CheckAttempt, PatientTreatment, SectionProgress
 from .selectors import module_list_assignable, patient_today, reading_version
 
 # Messages that the API schema's examples quote (apps.api.schema.validation_error_example).
@@ -472,6 +472,32 @@ def progress_record_all(*, assignment: Assignment) -> Assignment:
     version = _current_version(assignment)
     _record_positions(assignment, [section["position"] for section in version.sections])
     return assignment
+
+
+def caregiver_progress_record(
+    *, assignment: Assignment, reader: User, positions: Iterable[int], viewed: set[int]
+) -> None:
+    """Record a caregiver opening sections of the patient's reading, as the caregiver's own
+    (CaregiverProgress). The patient's progress and the assignment are not touched."""
+    version = _current_version(assignment)
+    known = {section["position"] for section in version.sections}
+    new = [p for p in dict.fromkeys(positions) if p in known and p not in viewed]
+    if new:
+        now = timezone.now()
+        CaregiverProgress.objects.bulk_create(
+            [
+                CaregiverProgress(
+                    assignment=assignment,
+                    reader=reader,
+                    position=position,
+                    version=version,
+                    first_viewed_at=now,
+                )
+                for position in new
+            ],
+            ignore_conflicts=True,
+        )
+        viewed.update(new)
 
 
 @dataclass(frozen=True)

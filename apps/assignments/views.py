@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import clinician_required, patient_required
+from apps.accounts.forms import add_validation_errors
+from apps.accounts.permissions import clinician_required, patient_required, role_required
 from apps.accounts.selectors import patient_get_for_user
 from apps.audit.services import audit_log, audit_patients_seen
+from apps.caregivers import selectors as caregiver_selectors
 
 from . import dashboards, display, exports, notes, selectors, services
 from .charts import completion_chart
@@ -36,22 +38,45 @@ def _is_htmx_partial(request) -> bool:
     )
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in error.messages:
-            form.add_error(None, message)
+# --- Patient (and caregiver) -----------------------------------------------------------------
+
+# The reading pages a caregiver shares with the patient. The check and "I have read this" stay
+# the patient's own (patient_required).
+reader_required = role_required("patient", "caregiver")
 
 
-# --- Patient ----------------------------------------------------------------------------------
+def _reading_for(request):
+    """Whose reading this is: (patient, caregiver or None).
+
+    A caregiver reads for the patient they chose, through a link checked on this very request
+    (apps.caregivers.middleware); without one, every reading page is a 404.
+    """
+    user = request.user
+    if user.is_patient:
+        return user, None
+    link = getattr(request, "caregiver_link", None)
+    if link is None:
+        raise Http404("No patient chosen.")
+    return link.patient, user
 
 
-@patient_required
+def _audit_caregiver(request, caregiver, patient, *, action: str, obj=None) -> None:
+    if caregiver is not None:
+        audit_log(actor=caregiver, action=action, patient=patient, obj=obj, request=request)
+
+
+def _get_assignment(request, assignment_id):
+    patient, caregiver = _reading_for(request)
+    assignment = selectors.assignment_get_for_patient(patient=patient, assignment_id=assignment_id)
+    return assignment, caregiver
+
+
+@reader_required
 def my_reading(request):
-    patient = request.user
+    if request.user.is_caregiver and getattr(request, "caregiver_link", None) is None:
+        return redirect("caregivers:choose")
+    patient, caregiver = _reading_for(request)
+    _audit_caregiver(request, caregiver, patient, action="caregiver.reading_list")
     # `.reading`: what the patient will read, the assigned module or its translation.
     assignments = selectors.with_reading_modules(
         selectors.reading_list_for_patient(patient=patient),
@@ -92,42 +117,65 @@ def my_reading(request):
     return render(
         request,
         "assignments/my_reading.html",
-        {"groups": groups, "shared_notes": notes.distinct_groups(shared)},
+        {
+            "groups": groups,
+            "shared_notes": notes.distinct_groups(shared),
+            "caregiver": caregiver,
+            "patient": patient,
+            "caregivers_waiting": (
+                list(caregiver_selectors.links_waiting_for_patient(patient=patient))
+                if caregiver is None
+                else []
+            ),
+        },
     )
 
 
-@patient_required
+@reader_required
 def reading_start(request, assignment_id):
-    """Resume where the patient left off: the first section not opened yet."""
-    assignment = selectors.assignment_get_for_patient(
-        patient=request.user, assignment_id=assignment_id
-    )
-    viewed = selectors.progress_positions(assignment=assignment)
+    """Resume where the reader left off: the first section they have not opened yet."""
+    assignment, caregiver = _get_assignment(request, assignment_id)
+    viewed = _viewed(assignment, caregiver)
     position = selectors.resume_position(assignment=assignment, viewed=viewed)
     if position is None:
-        if assignment.is_open:
+        if assignment.is_open and caregiver is None:
             return redirect("assignments:reading_check", assignment_id=assignment.pk)
         sections = selectors.reading_version(assignment=assignment).sections
+        if not sections and caregiver is not None:
+            return redirect("assignments:my_reading")
         if not sections:
             return redirect("assignments:reading_check", assignment_id=assignment.pk)
         position = sections[0]["position"]
     return redirect("assignments:reading_section", assignment_id=assignment.pk, position=position)
 
 
-@patient_required
+def _viewed(assignment, caregiver) -> set[int]:
+    if caregiver is None:
+        return selectors.progress_positions(assignment=assignment)
+    return selectors.caregiver_progress_positions(assignment=assignment, reader=caregiver)
+
+
+@reader_required
 def reading_section(request, assignment_id, position):
-    """One section at a time. Opening it records progress; with htmx only the panel swaps."""
-    assignment = selectors.assignment_get_for_patient(
-        patient=request.user, assignment_id=assignment_id
-    )
+    """One section at a time. Opening it records progress (a caregiver's as their own); with
+    htmx only the panel swaps."""
+    assignment, caregiver = _get_assignment(request, assignment_id)
     module = selectors.reading_module(assignment=assignment)
     version = module.current_version
     sections = version.sections
     index = next((i for i, s in enumerate(sections) if s["position"] == position), None)
     if index is None:
         raise Http404("No such section.")
-    viewed = selectors.progress_positions(assignment=assignment)
-    services.progress_record(assignment=assignment, position=position, viewed=viewed)
+    viewed = _viewed(assignment, caregiver)
+    if caregiver is None:
+        services.progress_record(assignment=assignment, position=position, viewed=viewed)
+    else:
+        services.caregiver_progress_record(
+            assignment=assignment, reader=caregiver, positions=[position], viewed=viewed
+        )
+        _audit_caregiver(
+            request, caregiver, assignment.patient, action="caregiver.reading_view", obj=assignment
+        )
     # Each section's address is worked out once here (the links and their htmx twins share it).
     contents = [
         {
@@ -153,6 +201,8 @@ def reading_section(request, assignment_id, position):
         "next": contents[index + 1] if index + 1 < len(contents) else None,
         "viewed_count": sum(1 for s in sections if s["position"] in viewed),
         "has_checks": bool(version.checks),
+        "caregiver": caregiver,
+        "caregiver_may_ask": caregiver is not None and request.caregiver_link.can_ask_questions,
     }
     template = (
         "assignments/_reading_panel.html"
@@ -164,7 +214,7 @@ def reading_section(request, assignment_id, position):
     return response
 
 
-@patient_required
+@reader_required
 def reading_all(request, assignment_id):
     """The whole module on one long page, with a contents list.
 
@@ -172,14 +222,25 @@ def reading_all(request, assignment_id):
     The "Next" button at the end posts here, counts every section as read and goes on to the
     check, with or without JavaScript.
     """
-    assignment = selectors.assignment_get_for_patient(
-        patient=request.user, assignment_id=assignment_id
-    )
+    assignment, caregiver = _get_assignment(request, assignment_id)
     if request.method == "POST":
+        if caregiver is not None:
+            services.caregiver_progress_record(
+                assignment=assignment,
+                reader=caregiver,
+                positions=[
+                    s["position"] for s in selectors.reading_version(assignment=assignment).sections
+                ],
+                viewed=_viewed(assignment, caregiver),
+            )
+            return redirect("assignments:my_reading")
         services.progress_record_all(assignment=assignment)
         return redirect("assignments:reading_check", assignment_id=assignment.pk)
     module = selectors.reading_module(assignment=assignment)
     version = module.current_version
+    _audit_caregiver(
+        request, caregiver, assignment.patient, action="caregiver.reading_view", obj=assignment
+    )
     return render(
         request,
         "assignments/reading_all.html",
@@ -189,15 +250,17 @@ def reading_all(request, assignment_id):
             "version": version,
             "sections": version.sections,
             "has_checks": bool(version.checks),
+            "caregiver": caregiver,
         },
     )
 
 
-@patient_required
+@reader_required
 def reading_print(request, assignment_id):
     """The whole module, laid out for paper (static/css/print.css hides the page furniture)."""
-    assignment = selectors.assignment_get_for_patient(
-        patient=request.user, assignment_id=assignment_id
+    assignment, caregiver = _get_assignment(request, assignment_id)
+    _audit_caregiver(
+        request, caregiver, assignment.patient, action="caregiver.reading_view", obj=assignment
     )
     module = selectors.reading_module(assignment=assignment)
     version = module.current_version
@@ -258,7 +321,7 @@ def reading_check(request, assignment_id):
             try:
                 services.check_submit(assignment=assignment, answers=form.answers())
             except ValidationError as error:
-                _apply_errors(form, error)
+                add_validation_errors(form, error)
                 status = 400
             else:
                 # Post/redirect/get: refreshing the results page does not submit again.
@@ -390,8 +453,10 @@ def _patient_detail_page(request, *, patient_id, treatment_form=None, status=200
     shared = notes.shared_notes(
         [summary.assignment for summary in detail.summaries], title=lambda a: a.module.title
     )
+    caregiver_reading = selectors.caregiver_reading_by_assignment(patient_id=detail.patient.pk)
     for summary in detail.summaries:
         summary.shared_note = shared.get(summary.assignment.pk)
+        summary.caregiver_reading = caregiver_reading.get(summary.assignment.pk, [])
     if treatment_form is None:
         treatment_form = TreatmentForm(initial={"treatment_name": detail.treatment.name})
     return render(
@@ -401,6 +466,7 @@ def _patient_detail_page(request, *, patient_id, treatment_form=None, status=200
             "detail": detail,
             "shared_notes": notes.distinct_groups(shared),
             "treatment_form": treatment_form,
+            "caregivers": caregiver_selectors.open_links_for_patient(patient=detail.patient),
         },
         status=status,
     )
@@ -421,7 +487,7 @@ def patient_treatment(request, patient_id):
                 request=request,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_validation_errors(form, error)
         else:
             if treatment.name:
                 message = _("Saved. %(name)s's wallet card now says “%(treatment)s”.") % {
@@ -485,7 +551,7 @@ def assign(request):
                 request=request,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_validation_errors(form, error)
         else:
             _report_bulk_result(request, result)
             if len(patients) == 1:

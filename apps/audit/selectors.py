@@ -42,6 +42,13 @@ _ACTION_WORDS = {
     "treatment.update": _("Changed the treatment name on your wallet card"),
     "treatment.view": _("Looked at the treatment name on your wallet card"),
     "wallet_card.view": _("Looked at your wallet card"),
+    "caregiver.invite": _("Invited someone to help you read"),
+    "caregiver.accept": _("Accepted your invitation to help you read"),
+    "caregiver.confirm": _("Let a helper read with you"),
+    "caregiver.update": _("Changed what a helper may do"),
+    "caregiver.end": _("Ended a helper's access"),
+    "caregiver.reading_list": _("Your helper looked at your reading list"),
+    "caregiver.reading_view": _("Your helper read something you were given"),
 }
 _VERB_WORDS = {
     "view": _("Looked at your information"),

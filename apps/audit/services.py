@@ -33,14 +33,18 @@ def audit_log(
     obj=None,
     request=None,
     channel: str = "web",
+    including_own: bool = False,
 ) -> AuditEvent | None:
     """Record `actor` doing `action` (e.g. "patient.view", "assignment.create") on `patient`.
 
     A patient looking at their own information is not recorded: the trail is about access
-    by others. Returns the event, or None when nothing needed recording.
+    by others. `including_own` records the patient's own act too, for changes of who may see
+    their information (a caregiver's access given, changed or ended). Returns the event, or
+    None when nothing needed recording.
     """
     patient_id = patient.pk if isinstance(patient, models.Model) else patient
-    if actor is not None and patient_id is not None and actor.pk == patient_id:
+    own = actor is not None and patient_id is not None and actor.pk == patient_id
+    if own and not including_own:
         return None
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,

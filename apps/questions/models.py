@@ -52,6 +52,15 @@ class Question(models.Model):
     # and a reopened question waits from the moment it was reopened.
     waiting_since = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # A caregiver who asked on the patient's behalf (the patient allowed it); empty when the
+    # patient asked.
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     idempotency_key = _idempotency_key_field()
 
     class Meta:

@@ -14,6 +14,7 @@ from django.http import Http404
 from apps.accounts.models import User
 from apps.accounts.selectors import in_care_team, patient_list_for_user
 from apps.accounts.team_counts import scope_of, team_count
+from apps.caregivers.selectors import active_links_for_caregiver
 from apps.library.models import Module
 
 from .models import Question, QuestionEvent, Reply
@@ -29,12 +30,20 @@ def _questions_in_scope(*, user: User) -> QuerySet[Question]:
         return _team_questions(user.pk)
     if user.is_patient:
         return questions.filter(patient=user)
+    if user.is_caregiver:
+        # Only what they asked themselves, for a patient whose link is active now.
+        return questions.filter(
+            asked_by=user,
+            patient_id__in=active_links_for_caregiver(caregiver=user).values("patient_id"),
+        )
     return questions.none()
 
 
 def question_list_for_user(*, user: User) -> QuerySet[Question]:
     """The questions a user may list: see the module docstring for who sees what."""
-    questions = _questions_in_scope(user=user).select_related("patient", "module", "version")
+    questions = _questions_in_scope(user=user).select_related(
+        "patient", "module", "version", "asked_by"
+    )
     if user.is_clinician and not user.is_portal_admin:
         questions = questions.filter(withdrawn_at__isnull=True)
     return questions
@@ -45,7 +54,7 @@ def question_get_for_user(*, user: User, question_id) -> Question:
     try:
         return (
             _questions_in_scope(user=user)
-            .select_related("patient", "module", "version", "assignment")
+            .select_related("patient", "module", "version", "assignment", "asked_by")
             .get(pk=int(question_id))
         )
     except (Question.DoesNotExist, ValueError, TypeError):

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from apps.accounts.models import CareTeamMembership, User
 from apps.accounts.team_counts import forget_for_patients
 from apps.assignments.models import Assignment
+from apps.caregivers.selectors import active_link_for_caregiver
 
 from .models import IDEMPOTENCY_KEY_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionEvent, Reply
 from .signals import question_asked, reply_posted
@@ -251,8 +252,11 @@ def question_ask(
     assignment: Assignment | int | None = None,
     section_position: int | None = None,
     idempotency_key: str | None = None,
+    asked_by: User | None = None,
 ) -> Question:
     """A patient asks their care team, maybe about a module they were given and a part of it.
+
+    `asked_by` is a caregiver asking for the patient; their active link must allow it.
 
     The question keeps the module's version and the section's title as they were when it was
     asked, so it still makes sense after the module is revised. A repeated submission (the
@@ -260,6 +264,12 @@ def question_ask(
     """
     if not patient.is_patient:
         raise PermissionDenied(_("Only patients can ask questions here."))
+    if asked_by is not None:
+        link = active_link_for_caregiver(caregiver=asked_by, patient_id=patient.pk)
+        if link is None or not link.can_ask_questions:
+            raise PermissionDenied(
+                _("%(name)s has not asked you to send questions for them.") % {"name": patient.name}
+            )
     key = clean_idempotency_key(idempotency_key)
     assignment, position, section_title, errors = _resolve_subject(
         patient=patient, assignment=assignment, section_position=section_position
@@ -287,10 +297,11 @@ def question_ask(
         created_at=now,
         last_activity_at=now,
         waiting_since=now,
+        asked_by=asked_by,
     )
     if not created:
         return question
-    _record(question=question, actor=patient, action=QuestionEvent.Action.ASKED, at=now)
+    _record(question=question, actor=asked_by or patient, action=QuestionEvent.Action.ASKED, at=now)
     question_id = question.pk
     transaction.on_commit(
         lambda: question_asked.send_robust(sender=Question, question_id=question_id)

@@ -1,13 +1,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.accounts.permissions import clinician_required, patient_required
+from apps.accounts.permissions import clinician_required, patient_required, role_required
 from apps.assignments.selectors import reading_list_for_patient
 from apps.audit.services import audit_log, audit_log_many
 
@@ -32,11 +33,29 @@ def _sections_of(assignment) -> list[dict]:
     return assignment.module.current_version.sections
 
 
-@patient_required
+def _asking_for(request):
+    """(patient, caregiver or None): a caregiver asks for the patient they chose, when that
+    patient's active link allows it (404 without a link, 403 without the permission)."""
+    if request.user.is_patient:
+        return request.user, None
+    link = getattr(request, "caregiver_link", None)
+    if link is None:
+        raise Http404("No patient chosen.")
+    if not link.can_ask_questions:
+        raise PermissionDenied(
+            _("%(name)s has not asked you to send questions for them.")
+            % {"name": link.patient.name}
+        )
+    return link.patient, request.user
+
+
+@role_required("patient", "caregiver")
 def question_ask(request):
     """Ask from a module (?assignment=<id>&section=<position>, as the reading page links) or
-    a general question. On any error the page comes back with everything as it was typed."""
-    assignments = reading_list_for_patient(patient=request.user)
+    a general question. On any error the page comes back with everything as it was typed.
+    A caregiver allowed to asks for the patient they read for."""
+    patient, caregiver = _asking_for(request)
+    assignments = reading_list_for_patient(patient=patient)
     posted = request.method == "POST"
     source = request.POST if posted else request.GET
     chosen = _find_assignment(assignments, source.get("assignment"))
@@ -64,7 +83,8 @@ def question_ask(request):
     if posted and form.is_valid():
         try:
             question = services.question_ask(
-                patient=request.user,
+                patient=patient,
+                asked_by=caregiver,
                 body=form.cleaned_data["body"],
                 assignment=form.cleaned_data.get("assignment"),
                 section_position=form.cleaned_data.get("section_position"),
@@ -218,12 +238,23 @@ def question_withdraw(request, question_id):
     return redirect("questions:my_questions")
 
 
-@patient_required
+@role_required("patient", "caregiver")
 def my_questions(request):
-    questions = selectors.question_list_for_user(user=request.user).order_by(
-        "-last_activity_at", "-id"
+    """The patient's questions; for a caregiver, those they asked for the patient they chose."""
+    questions = selectors.question_list_for_user(user=request.user)
+    link = getattr(request, "caregiver_link", None)
+    if request.user.is_caregiver:
+        if link is None:
+            return redirect("caregivers:choose")
+        questions = questions.filter(patient=link.patient)
+    return render(
+        request,
+        "questions/my_questions.html",
+        {
+            "questions": questions.order_by("-last_activity_at", "-id"),
+            "may_ask": link is None or link.can_ask_questions,
+        },
     )
-    return render(request, "questions/my_questions.html", {"questions": questions})
 
 
 @clinician_required

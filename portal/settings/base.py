@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_guid",
     "django_prometheus",
     "apps.accounts",
+    "apps.caregivers",
     "apps.library",
     "apps.assignments",
     "apps.questions",
@@ -97,6 +98,7 @@ MIDDLEWARE = [
     "apps.accounts.middleware.SessionIdleTimeoutMiddleware",
     "apps.accounts.middleware.UserSessionActivityMiddleware",
     "apps.accounts.middleware.StaffMFARequiredMiddleware",
+    "apps.caregivers.middleware.CaregiverMiddleware",
     "apps.accounts.middleware.SecurityHeadersMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
@@ -119,6 +121,7 @@ TEMPLATES = [
                 "apps.accounts.context_processors.portal",
                 "apps.accounts.security.session_timeout",
                 "apps.questions.context_processors.questions",
+                "apps.caregivers.context_processors.caregiver",
             ],
         },
     },

@@ -29,7 +29,8 @@ def test_healthz_says_503_when_the_broker_is_down(client, monkeypatch):
 def test_seed_demo_is_idempotent():
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
-    assert User.objects.filter(email__endswith="@example.com").count() == 8
+    # Nine with caregiver@example.com (issue 25).
+    assert User.objects.filter(email__endswith="@example.com").count() == 9
     clinician = User.objects.get(email="clinician@example.com")
     assert set(
         CareTeamMembership.objects.filter(clinician=clinician).values_list(

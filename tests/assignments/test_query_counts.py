@@ -153,8 +153,9 @@ def test_patient_page_query_count_is_constant(frozen, clinician_client, clinicia
         _reading_for(patient, module, index, clinician)
     clinician_client.get(url)
     small = _settled_queries(clinician_client, url)
-    # With the menu's badge cached; one query reads the treatment name for the wallet card form.
-    assert small == 10
+    # With the menu's badge cached: one query reads the treatment name for the wallet card form,
+    # two read the caregivers (their links, and their reading per assignment).
+    assert small == 12
     for index, module in enumerate(PublishedModuleFactory.create_batch(18), start=2):
         _reading_for(patient, module, index, clinician)
     assert _settled_queries(clinician_client, url) == small
@@ -166,8 +167,9 @@ def test_my_reading_query_count_is_constant(frozen, patient_client, patient, cli
         _reading_for(patient, module, index, clinician)
     patient_client.get(url)
     small = _queries(patient_client, url)
-    # The session and the user, the reading list, the answered-questions banner.
-    assert small == 4
+    # The session and the user, the reading list, the answered-questions banner, and the
+    # caregivers waiting for the patient to agree.
+    assert small == 5
     for index, module in enumerate(PublishedModuleFactory.create_batch(18), start=2):
         _reading_for(patient, module, index, clinician)
     assert _queries(patient_client, url) == small

@@ -2,7 +2,9 @@
 
 `patient` is cared for by `clinician`; `other_patient` by `other_clinician`. URLs about one
 person's things use the patient's objects, so `other_patient` and `other_clinician` show what
-happens outside one's scope. `staff_without_mfa` is a clinician on the patient's care team
+happens outside one's scope. `caregiver` reads for `patient` (an active link, chosen in their
+session); `ended_caregiver` did, until the patient ended it (their session still names the
+patient); `other_caregiver` reads for `other_patient`. `staff_without_mfa` is a clinician on the patient's care team
 who has not set up two-step verification; `admin` is a superuser with it.
 """
 
@@ -27,13 +29,17 @@ from apps.accounts import services as account_services
 from apps.accounts.models import NotificationPreference
 from apps.assignments.models import Assignment
 from apps.audit.services import audit_log
+from apps.caregivers import services as caregiver_services
+from apps.caregivers.selectors import SESSION_KEY
 from apps.questions.models import Question
 from apps.reminders.models import Notification
 from tests.factories import (
     AdminFactory,
+    CaregiverFactory,
     CareTeamMembershipFactory,
     ClinicianFactory,
     PatientFactory,
+    caregiver_link,
     ensure_mfa,
 )
 from tests.library.factories import PublishedModuleFactory
@@ -46,7 +52,11 @@ ROLES = (
     "other_clinician",
     "admin",
     "staff_without_mfa",
+    "caregiver",
+    "ended_caregiver",
+    "other_caregiver",
 )
+CAREGIVER_ROLES = ("caregiver", "ended_caregiver", "other_caregiver")
 
 
 @dataclass
@@ -75,6 +85,18 @@ def build_scenario() -> Scenario:
     CareTeamMembershipFactory(clinician=staff_without_mfa, patient=patient)
     for staff in (clinician, other_clinician, admin):
         ensure_mfa(staff)
+    caregiver = CaregiverFactory(email="alex@example.org", name="Alex Helper")
+    ended_caregiver = CaregiverFactory(email="ended@example.org", name="Eddie Ended")
+    other_caregiver = CaregiverFactory(email="other-helper@example.org", name="Otto Helper")
+    link = caregiver_link(patient=patient, caregiver=caregiver, can_ask_questions=True)
+    ended_link = caregiver_link(patient=patient, caregiver=ended_caregiver)
+    caregiver_services.caregiver_end(link=ended_link, actor=patient)
+    caregiver_link(patient=other_patient, caregiver=other_caregiver, can_ask_questions=True)
+    reading_for = {
+        "caregiver": patient,
+        "ended_caregiver": patient,
+        "other_caregiver": other_patient,
+    }
     people = {
         "anonymous": None,
         "patient": patient,
@@ -83,12 +105,19 @@ def build_scenario() -> Scenario:
         "other_clinician": other_clinician,
         "admin": admin,
         "staff_without_mfa": staff_without_mfa,
+        "caregiver": caregiver,
+        "ended_caregiver": ended_caregiver,
+        "other_caregiver": other_caregiver,
     }
     clients = {}
     for role, person in people.items():
         client = Client()
         if person is not None:
             client.force_login(person)
+        if role in reading_for:
+            session = client.session
+            session[SESSION_KEY] = reading_for[role].pk
+            session.save()
         clients[role] = client
 
     module = PublishedModuleFactory(title="Checkpoint inhibitors")
@@ -108,6 +137,7 @@ def build_scenario() -> Scenario:
         "question": question,
         "invitation": invitation,
         "invitation_token": token,
+        "caregiver_link": link,
         "audit_event": audit_log(actor=clinician, action="patient.view", patient=patient),
         # Every account has its login address, verified (apps.accounts.security).
         "email_address": EmailAddress.objects.get(user=patient, email=patient.email),

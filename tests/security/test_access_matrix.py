@@ -12,7 +12,12 @@ How it works
 
 The visitors and their objects are in tests/security/scenario.py: `patient` is cared for by
 `clinician`, `other_patient` by `other_clinician`, so those two show what happens outside
-one's scope (404, never a hint that it exists).
+one's scope (404, never a hint that it exists). Three caregivers (issue 25): `caregiver` reads
+for `patient` through an active link, `ended_caregiver`'s link to `patient` was ended (their
+session still names the patient: they must get 404 at once), `other_caregiver` reads for
+`other_patient`. Caregivers are non-staff people with no patient role: where an entry does
+not name them they get what `other_patient` gets (a logged-in person with nothing here);
+the reading pages and the caregiver pages name them.
 
 Adding a URL: add an entry next to its neighbours, using the presets below (patient_page,
 staff_page, api, ...) and overriding single visitors where the URL differs.
@@ -39,7 +44,7 @@ from apps.audit.models import AuditEvent
 from apps.fhir.models import ExportJob
 from apps.reminders.emails import unsubscribe_token
 
-from .scenario import ROLES, Scenario
+from .scenario import CAREGIVER_ROLES, ROLES, Scenario
 from .urlwalk import iter_routes, route_keys
 
 # --- Expectations ---------------------------------------------------------------------------
@@ -74,6 +79,8 @@ def redirect(to: str) -> Expect:
 
 
 def roles(**expected: Expect) -> dict[str, Expect]:
+    for role in CAREGIVER_ROLES:
+        expected.setdefault(role, expected.get("other_patient"))
     missing = set(ROLES) - set(expected)
     unknown = set(expected) - set(ROLES)
     if missing or unknown:
@@ -88,7 +95,8 @@ def same_for_all(expect: Expect) -> dict[str, Expect]:
 def patient_page(
     ok: Expect = OK, *, other_patient: Expect | None = None, **overrides: Expect
 ) -> dict[str, Expect]:
-    """Patients only. Staff get 403 (wrong role); staff without MFA are sent to set it up."""
+    """Patients only. Staff and caregivers get 403 (wrong role); staff without MFA are sent to
+    set it up."""
     expected = {
         "anonymous": TO_LOGIN,
         "patient": ok,
@@ -97,14 +105,29 @@ def patient_page(
         "other_clinician": FORBIDDEN,
         "admin": FORBIDDEN,
         "staff_without_mfa": TO_MFA,
+        "caregiver": FORBIDDEN,
+        "ended_caregiver": FORBIDDEN,
+        "other_caregiver": FORBIDDEN,
     }
     return roles(**(expected | overrides))
+
+
+def reading_page(ok: Expect = OK) -> dict[str, Expect]:
+    """The patient's reading, which the patient's active caregiver shares: 404 for everyone
+    else who may read (another patient, an ended caregiver, another patient's caregiver)."""
+    return patient_page(
+        ok,
+        other_patient=NOT_FOUND,
+        caregiver=ok,
+        ended_caregiver=NOT_FOUND,
+        other_caregiver=NOT_FOUND,
+    )
 
 
 def staff_page(
     ok: Expect = OK, *, other_clinician: Expect | None = None, **overrides: Expect
 ) -> dict[str, Expect]:
-    """Clinicians and admins. Patients get 403."""
+    """Clinicians and admins. Patients and caregivers get 403."""
     expected = {
         "anonymous": TO_LOGIN,
         "patient": FORBIDDEN,
@@ -113,12 +136,15 @@ def staff_page(
         "other_clinician": other_clinician or ok,
         "admin": ok,
         "staff_without_mfa": TO_MFA,
+        "caregiver": FORBIDDEN,
+        "ended_caregiver": FORBIDDEN,
+        "other_caregiver": FORBIDDEN,
     }
     return roles(**(expected | overrides))
 
 
 def any_user_page(ok: Expect = OK, **overrides: Expect) -> dict[str, Expect]:
-    """Anyone logged in."""
+    """Anyone logged in (caregivers too: their own account's pages)."""
     expected = dict.fromkeys(ROLES, ok) | {"anonymous": TO_LOGIN, "staff_without_mfa": TO_MFA}
     return roles(**(expected | overrides))
 
@@ -130,10 +156,18 @@ def api(
     admin: Expect | None = None,
     other_patient: Expect | None = None,
     other_clinician: Expect | None = None,
+    caregiver: Expect | None = None,
+    other_caregiver: Expect | None = None,
+    ended_caregiver: Expect | None = None,
 ) -> dict[str, Expect]:
     """REST API with a browser session: 401 when not logged in (the API contract), a JSON 403
-    for staff without MFA (StaffMFARequired)."""
+    for staff without MFA (StaffMFARequired). Caregivers get what `other_patient` gets unless
+    named."""
+    caregiver_default = other_patient or patient
     return roles(
+        caregiver=caregiver or caregiver_default,
+        other_caregiver=other_caregiver or caregiver or caregiver_default,
+        ended_caregiver=ended_caregiver or caregiver or caregiver_default,
         anonymous=UNAUTHORIZED,
         patient=patient,
         other_patient=other_patient or patient,
@@ -150,6 +184,7 @@ ADMIN_OBJECTS: dict[str, Callable[[Scenario], object]] = {
     "accounts.careteammembership": lambda s: CareTeamMembership.objects.first(),
     "accounts.invitation": lambda s: s.invitation,
     "accounts.notificationpreference": lambda s: s.preferences,
+    "caregivers.caregiverlink": lambda s: s.caregiver_link,
     "audit.auditevent": lambda s: s.audit_event,
     "auth.group": lambda s: s.group,
     "account.emailaddress": lambda s: s.email_address,
@@ -256,6 +291,48 @@ MATRIX: dict[str, Entry] = {
     "records:my_record_access": Entry(patient_page()),
     "records:my_record_export": Entry(patient_page()),
     "records:my_record_export_json": Entry(patient_page()),
+    # --- caregivers (issue 25) ------------------------------------------------------------
+    "caregivers:people": Entry(patient_page()),
+    "caregivers:person_update": Entry(
+        patient_page(redirect("caregivers:people"), other_patient=NOT_FOUND),
+        kwargs=lambda s: {"link_id": s.caregiver_link.pk},
+        method="post",
+    ),
+    "caregivers:person_end": Entry(
+        patient_page(redirect("caregivers:people"), other_patient=NOT_FOUND),
+        kwargs=lambda s: {"link_id": s.caregiver_link.pk},
+        method="post",
+    ),
+    "caregivers:person_confirm": Entry(
+        patient_page(redirect("caregivers:people"), other_patient=NOT_FOUND),
+        kwargs=lambda s: {"link_id": s.caregiver_link.pk},
+        method="post",
+        why="the patient's link is active: nothing to confirm, said with a message",
+    ),
+    "caregivers:clinician_invite": Entry(
+        staff_page(other_clinician=NOT_FOUND),
+        kwargs=lambda s: {"patient_id": s.people["patient"].pk},
+    ),
+    "caregivers:accept": Entry(
+        same_for_all(GONE) | {"staff_without_mfa": TO_MFA},
+        kwargs=lambda s: {"token": s.invitation_token},
+        why="an unknown or used token says only that the link does not work",
+    ),
+    "caregivers:choose": Entry(
+        roles(
+            anonymous=TO_LOGIN,
+            patient=FORBIDDEN,
+            other_patient=FORBIDDEN,
+            clinician=FORBIDDEN,
+            other_clinician=FORBIDDEN,
+            admin=FORBIDDEN,
+            staff_without_mfa=TO_MFA,
+            caregiver=OK,
+            other_caregiver=OK,
+            ended_caregiver=OK,
+        ),
+        why="an ended caregiver sees an empty list: nobody to read for",
+    ),
 }
 
 
@@ -429,22 +506,26 @@ MATRIX.update(
 
 MATRIX.update(
     {
-        "assignments:my_reading": Entry(patient_page()),
-        "assignments:reading_start": Entry(
-            patient_page(Expect(302), other_patient=NOT_FOUND), kwargs=assignment_id
+        "assignments:my_reading": Entry(
+            patient_page(
+                caregiver=OK,
+                other_caregiver=OK,
+                ended_caregiver=redirect("caregivers:choose"),
+            ),
+            why="a caregiver sees the reading of the patient they chose; an ended link is "
+            "forgotten and they are asked to choose again",
         ),
+        "assignments:reading_start": Entry(reading_page(Expect(302)), kwargs=assignment_id),
         "assignments:reading_section": Entry(
-            patient_page(other_patient=NOT_FOUND),
+            reading_page(),
             kwargs=lambda s: {"assignment_id": s.assignment.pk, "position": 1},
         ),
-        "assignments:reading_all": Entry(
-            patient_page(other_patient=NOT_FOUND), kwargs=assignment_id
-        ),
-        "assignments:reading_print": Entry(
-            patient_page(other_patient=NOT_FOUND), kwargs=assignment_id
-        ),
+        "assignments:reading_all": Entry(reading_page(), kwargs=assignment_id),
+        "assignments:reading_print": Entry(reading_page(), kwargs=assignment_id),
         "assignments:reading_check": Entry(
-            patient_page(other_patient=NOT_FOUND), kwargs=assignment_id
+            patient_page(other_patient=NOT_FOUND),
+            kwargs=assignment_id,
+            why="the check is the patient's own; caregivers read only",
         ),
         "assignments:wallet_card": Entry(
             patient_page(), why="each patient sees only their own card: the URL names no one"
@@ -497,14 +578,33 @@ MATRIX.update(
 
 MATRIX.update(
     {
-        "questions:my_questions": Entry(patient_page()),
-        "questions:ask": Entry(patient_page()),
+        "questions:my_questions": Entry(
+            patient_page(
+                caregiver=OK,
+                other_caregiver=OK,
+                ended_caregiver=redirect("caregivers:choose"),
+            ),
+            why="a caregiver lists the questions they asked for the patient they chose",
+        ),
+        "questions:ask": Entry(
+            patient_page(caregiver=OK, other_caregiver=OK, ended_caregiver=NOT_FOUND),
+            why="the scenario's caregivers may ask; an ended link reaches nobody",
+        ),
         "questions:detail": Entry(
-            any_user_page(other_patient=NOT_FOUND, other_clinician=NOT_FOUND), kwargs=question_id
+            any_user_page(
+                other_patient=NOT_FOUND,
+                other_clinician=NOT_FOUND,
+                **dict.fromkeys(CAREGIVER_ROLES, NOT_FOUND),
+            ),
+            kwargs=question_id,
         ),
         "questions:close": Entry(
             any_user_page(
-                Expect(302), other_patient=NOT_FOUND, other_clinician=NOT_FOUND, admin=FORBIDDEN
+                Expect(302),
+                other_patient=NOT_FOUND,
+                other_clinician=NOT_FOUND,
+                admin=FORBIDDEN,
+                **dict.fromkeys(CAREGIVER_ROLES, NOT_FOUND),
             ),
             kwargs=question_id,
             method="post",
@@ -575,15 +675,33 @@ MATRIX.update(
         ),
         "api-assignment-list": Entry(api(patient=OK, clinician=OK)),
         "api-assignment-detail": Entry(
-            api(patient=OK, other_patient=NOT_FOUND, clinician=OK, other_clinician=NOT_FOUND),
+            api(
+                patient=OK,
+                other_patient=NOT_FOUND,
+                clinician=OK,
+                other_clinician=NOT_FOUND,
+                caregiver=OK,
+                other_caregiver=NOT_FOUND,
+                ended_caregiver=NOT_FOUND,
+            ),
             kwargs=api_pk("assignment"),
         ),
         "api-assignment-check": api_write(
-            api(patient=BAD_REQUEST, other_patient=NOT_FOUND, clinician=FORBIDDEN),
+            api(
+                patient=BAD_REQUEST,
+                other_patient=NOT_FOUND,
+                clinician=FORBIDDEN,
+                caregiver=FORBIDDEN,
+            ),
             "assignment",
         ),
         "api-assignment-complete": api_write(
-            api(patient=BAD_REQUEST, other_patient=NOT_FOUND, clinician=FORBIDDEN),
+            api(
+                patient=BAD_REQUEST,
+                other_patient=NOT_FOUND,
+                clinician=FORBIDDEN,
+                caregiver=FORBIDDEN,
+            ),
             "assignment",
             why="400 for the patient: the sections are not read yet",
         ),
@@ -596,7 +714,12 @@ MATRIX.update(
             "test_bulk_assign.py assigns for real)",
         ),
         "api-assignment-progress": api_write(
-            api(patient=BAD_REQUEST, other_patient=NOT_FOUND, clinician=FORBIDDEN),
+            api(
+                patient=BAD_REQUEST,
+                other_patient=NOT_FOUND,
+                clinician=FORBIDDEN,
+                caregiver=FORBIDDEN,
+            ),
             "assignment",
         ),
         "api-assignment-reread": api_write(
@@ -667,6 +790,8 @@ _ADMIN_REFUSED = {
     ("assignments.assignment", "delete"): "assignments are cancelled, and kept for the record",
     ("questions.question", "add"): "patients ask in the portal; the admin only reads",
     ("questions.question", "delete"): "questions are kept for the record",
+    ("caregivers.caregiverlink", "add"): "patients give access in the portal, not the admin",
+    ("caregivers.caregiverlink", "delete"): "links are ended (audited), and kept for the record",
 }
 
 
@@ -685,6 +810,7 @@ _ADMIN_STAFF_ONLY = {
     "patient": TO_ADMIN_LOGIN,
     "other_patient": TO_ADMIN_LOGIN,
     "staff_without_mfa": TO_MFA,
+    **dict.fromkeys(CAREGIVER_ROLES, TO_ADMIN_LOGIN),
 }
 
 
@@ -1065,6 +1191,7 @@ AUDITED_FOR_STAFF = {
     "assignments:patient_detail": "web",
     "assignments:patient_treatment": "web",
     "assignments:patient_wallet_card": "web",
+    "caregivers:clinician_invite": "web",
     "assignments:module_results": "web",
     "assignments:module_results_export": "web",
     "questions:detail": "web",

@@ -1,9 +1,11 @@
 """Create the demo accounts and their care teams. Safe to run again: nothing is duplicated."""
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from apps.accounts.models import CareTeamMembership, User
 
@@ -20,6 +22,8 @@ DEMO_USERS = [
     # no editor role: the editor is a staff clinician with no care team, so sees no patient.
     ("editor@example.com", "Eden Editor", User.Role.CLINICIAN),
     ("reviewer@example.com", "Dr Robin Reyes", User.Role.CLINICIAN),
+    # A family member Pat Rivera invited to read alongside them (issue 25).
+    ("caregiver@example.com", "Alex Rivera", User.Role.CAREGIVER),
 ]
 # Accounts that only edit the library: staff, not reviewers, in no care team.
 DEMO_EDITORS = {"editor@example.com"}
@@ -50,6 +54,9 @@ def content_editors_group() -> Group:
     )
     return group
 
+
+# (caregiver, patient): active links, as if the patient had invited and the caregiver accepted.
+DEMO_CAREGIVERS = [("caregiver@example.com", "patient@example.com")]
 
 DEMO_CARE_TEAMS = [
     ("clinician@example.com", "patient@example.com"),
@@ -94,6 +101,29 @@ class Command(BaseCommand):
             CareTeamMembership.objects.get_or_create(
                 clinician=users[clinician], patient=users[patient]
             )
+        self._seed_caregivers(users)
         self.stdout.write(self.style.SUCCESS("Demo accounts ready (password: portal-demo-2026):"))
         for email, _name, role in DEMO_USERS:
             self.stdout.write(f"  {role:<10} {email}")
+
+    def _seed_caregivers(self, users) -> None:
+        # Looked up by name: accounts sits below the caregivers app and does not import it.
+        caregiver_link = apps.get_model("caregivers", "CaregiverLink")
+        for caregiver_email, patient_email in DEMO_CAREGIVERS:
+            caregiver, patient = users[caregiver_email], users[patient_email]
+            if caregiver_link.objects.filter(caregiver=caregiver, patient=patient).exists():
+                continue
+            now = timezone.now()
+            caregiver_link.objects.create(
+                patient=patient,
+                caregiver=caregiver,
+                email=caregiver.email,
+                name=caregiver.name,
+                invited_by=patient,
+                can_ask_questions=True,
+                receives_reminders=False,
+                status="active",
+                patient_confirmed_at=now,
+                accepted_at=now,
+                activated_at=now,
+            )

@@ -1,0 +1,95 @@
+"""Scoped reads of caregiver links. Whose reading a caregiver may see is decided here only.
+
+A caregiver reaches a patient through an ACTIVE link and nothing else: a pending or ended link
+gives nothing, and every lookup by id answers 404 outside the asker's own links.
+"""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from apps.accounts.models import User
+
+from .models import CaregiverLink
+
+# The patient a caregiver chose to read for, kept in their session. It is only a choice: every
+# request checks it against an active link again (CaregiverMiddleware).
+SESSION_KEY = "caregiver_patient_id"
+
+Status = CaregiverLink.Status
+
+
+def _as_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such link.") from None
+
+
+def active_links_for_caregiver(*, caregiver: User) -> QuerySet[CaregiverLink]:
+    """The patients this caregiver may read for now (active links to active patients)."""
+    if not caregiver.is_authenticated or not caregiver.is_caregiver:
+        return CaregiverLink.objects.none()
+    return (
+        CaregiverLink.objects.filter(
+            caregiver=caregiver,
+            status=Status.ACTIVE,
+            patient__is_active=True,
+            patient__role=User.Role.PATIENT,
+        )
+        .select_related("patient")
+        .order_by("patient__name", "patient_id")
+    )
+
+
+def active_link_for_caregiver(*, caregiver: User, patient_id) -> CaregiverLink | None:
+    """The caregiver's active link to that patient, or None."""
+    try:
+        patient_id = int(patient_id)
+    except (TypeError, ValueError):
+        return None
+    return active_links_for_caregiver(caregiver=caregiver).filter(patient_id=patient_id).first()
+
+
+def active_link_get_for_caregiver(*, caregiver: User, patient_id) -> CaregiverLink:
+    """As active_link_for_caregiver, or 404 (never say whether that patient exists)."""
+    link = active_link_for_caregiver(caregiver=caregiver, patient_id=patient_id)
+    if link is None:
+        raise Http404("No such patient.")
+    return link
+
+
+def links_for_patient(*, patient: User) -> QuerySet[CaregiverLink]:
+    """Everyone the patient invited or let in, newest first, ended ones included (history)."""
+    return (
+        CaregiverLink.objects.filter(patient=patient)
+        .select_related("caregiver", "invited_by")
+        .order_by("status", "-created_at", "-id")
+    )
+
+
+def open_links_for_patient(*, patient: User) -> QuerySet[CaregiverLink]:
+    return links_for_patient(patient=patient).exclude(status=Status.ENDED)
+
+
+def link_get_for_patient(*, patient: User, link_id) -> CaregiverLink:
+    """One of the patient's own caregiver links, or 404."""
+    try:
+        return links_for_patient(patient=patient).get(pk=_as_id(link_id))
+    except CaregiverLink.DoesNotExist:
+        raise Http404("No such link.") from None
+
+
+def links_waiting_for_patient(*, patient: User) -> QuerySet[CaregiverLink]:
+    """Invitations a clinician sent for this patient that the patient has not confirmed yet."""
+    return open_links_for_patient(patient=patient).filter(
+        status=Status.PENDING, patient_confirmed_at__isnull=True
+    )
+
+
+def active_caregivers_for_patient(*, patient_id) -> QuerySet[CaregiverLink]:
+    """The patient's active caregivers, for the care team's patient page and for reminders."""
+    return (
+        CaregiverLink.objects.filter(patient_id=patient_id, status=Status.ACTIVE)
+        .select_related("caregiver")
+        .order_by("caregiver__name", "id")
+    )

@@ -764,6 +764,7 @@ class WalletCardView(PortalViewMixin, APIView):
     action_roles = {"get": (IsPatient,)}
 
     @extend_schema(
+        operation_id="wallet_card_retrieve",
         summary="My wallet card",
         description=(
             'Patients: what their wallet card says besides "I am having immunotherapy" and '
@@ -819,6 +820,7 @@ class PatientTreatmentView(PortalViewMixin, APIView):
         return Response(TreatmentSerializer(treatment).data)
 
     @extend_schema(
+        operation_id="patients_treatment_retrieve",
         summary="A patient's treatment name",
         description=(
             "Clinicians (their care team) and admins: the treatment name shown on the "
@@ -834,6 +836,7 @@ class PatientTreatmentView(PortalViewMixin, APIView):
         return self.treatment_response(patient)
 
     @extend_schema(
+        operation_id="patients_treatment_update",
         summary="Set a patient's treatment name",
         description=(
             "Clinicians (their care team) and admins: set the treatment name on the patient's "

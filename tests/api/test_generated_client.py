@@ -291,6 +291,21 @@ def test_the_generated_client_runs_every_operation_and_every_answer_matches_the_
     mine = call(me, "questions", "questions_list", status=models.QuestionStatusEnum.WITHDRAWN)
     assert [row.id for row in mine.parsed.results] == [other.id]
 
+    # The wallet card: the clinician sets the treatment name, the patient reads their card.
+    treatment = call(
+        staff,
+        "wallet_card",
+        "patients_treatment_update",
+        id=patient.pk,
+        body=models.PatchedTreatmentUpdateRequest(treatment_name="Pembrolizumab"),
+    )
+    assert treatment.status_code == 200
+    read_back = call(staff, "wallet_card", "patients_treatment_retrieve", id=patient.pk)
+    assert read_back.parsed.treatment_name == "Pembrolizumab"
+    card = call(me, "wallet_card", "wallet_card_retrieve").parsed
+    assert card.treatment_name == "Pembrolizumab"
+    assert call(me, "wallet_card", "patients_treatment_retrieve", id=patient.pk).status_code == 403
+
     # Errors are documented answers too, checked the same way.
     assert call(me, "assignments", "assignments_retrieve", id=987654).status_code == 404
     assert call(me, "patients", "patients_list").status_code == 403

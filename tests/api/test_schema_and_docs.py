@@ -170,7 +170,7 @@ def test_reply_author_role_is_the_role_enum(schema):
     assert role["allOf"] == [{"$ref": "#/components/schemas/RoleEnum"}]
     me_role = components["Me"]["properties"]["role"]
     assert me_role.get("allOf", [me_role])[0] == {"$ref": "#/components/schemas/RoleEnum"}
-    assert components["RoleEnum"]["enum"] == ["patient", "clinician", "admin"]
+    assert components["RoleEnum"]["enum"] == ["patient", "clinician", "admin", "caregiver"]
 
 
 def test_only_operations_that_take_a_body_document_415(schema):
@@ -204,6 +204,9 @@ def test_operation_ids_say_what_each_operation_does(schema):
         "GET /api/v1/modules/": "modules_list",
         "GET /api/v1/modules/{slug}/": "modules_retrieve",
         "GET /api/v1/patients/": "patients_list",
+        "GET /api/v1/patients/{id}/treatment/": "patients_treatment_retrieve",
+        "PATCH /api/v1/patients/{id}/treatment/": "patients_treatment_update",
+        "GET /api/v1/wallet-card/": "wallet_card_retrieve",
         "GET /api/v1/assignments/": "assignments_list",
         "POST /api/v1/assignments/": "assignments_assign",
         "POST /api/v1/assignments/bulk/": "assignments_assign_bulk",

@@ -81,7 +81,7 @@ def test_clinician_sets_reads_and_clears_the_treatment_name(api_as, people):
     [
         ({"treatment_name": "<script>x</script>"}, "without < or > signs"),
         ({"treatment_name": "n" * 81}, "at most 80 characters. It has 81."),
-        ({}, "This field is required."),
+        ({}, "This is needed. Please add it."),
     ],
 )
 def test_bad_treatment_names_are_a_400_per_field(api_as, people, body, message):

@@ -670,8 +670,8 @@ MATRIX.update(
             kwargs=lambda s: {"pk": s.people["patient"].pk},
         ),
         "api-wallet-card": Entry(
-            api(patient=OK, clinician=FORBIDDEN),
-            why="each patient reads only their own card: the URL names no one",
+            api(patient=OK, clinician=FORBIDDEN, caregiver=FORBIDDEN),
+            why="each patient reads only their own card (not their caregivers): the URL names no one",
         ),
         "api-assignment-list": Entry(api(patient=OK, clinician=OK)),
         "api-assignment-detail": Entry(

@@ -62,7 +62,9 @@ def two_writes_a_minute(settings):
     }
 
 
-def test_the_web_login_works_and_the_outage_is_logged_once(redis_down, patient, caplog):
+def test_the_web_login_works_and_the_outage_is_logged_once(patient, redis_down, caplog):
+    # The patient is made before Redis goes down: saving a user clears a care team's cached
+    # numbers, which would notice the outage (and log it) before the logins below.
     with caplog.at_level(logging.WARNING, logger="portal.cache"):
         for _ in range(2):
             client = Client()

@@ -250,9 +250,19 @@ def walk(base: str, env: dict[str, str], totp_secret: str) -> list[str]:
     out_of_scope = clinician.request("GET", "/api/v1/assignments/987654321/")
     check(out_of_scope.status_code == 404, f"unknown assignment: {out_of_scope.status_code}")
     check(out_of_scope.headers.get("Content-Type", "").startswith("application/json"), "404")
-    for path in (f"/patients/{pat['id']}/", "/team/questions/", "/patients/modules/"):
+    for path in (
+        f"/patients/{pat['id']}/",
+        "/team/questions/",
+        "/patients/modules/",
+        "/library/",
+        f"/patients/{pat['id']}/wallet-card/",
+    ):
         clinician.page(path)
         seen.append(path)
+    metadata = anonymous.request("GET", "/fhir/r4/metadata")
+    check(metadata.status_code == 200, f"FHIR metadata: {metadata.status_code}")
+    check(metadata.json()["resourceType"] == "CapabilityStatement", "FHIR metadata")
+    seen.append("/fhir/r4/metadata")
 
     patient = Browser(base, env)
     patient.log_in("patient@example.com")
@@ -262,9 +272,22 @@ def walk(base: str, env: dict[str, str], totp_secret: str) -> list[str]:
     section = patient.page(f"/reading/{assignment_id}/")
     check("<h1" in section, "the reading page has no heading")
     seen.append(f"/reading/{assignment_id}/ (first section)")
-    for path in ("/questions/", "/questions/ask/", "/settings/", "/my-record/access/"):
+    for path in (
+        "/questions/",
+        "/questions/ask/",
+        "/settings/",
+        "/settings/people/",
+        "/reading/wallet-card/",
+        "/my-record/access/",
+    ):
         patient.page(path)
         seen.append(path)
+
+    caregiver = Browser(base, env)
+    caregiver.log_in("caregiver@example.com")
+    shared = caregiver.page("/reading/")
+    check("You are reading for Pat Rivera" in shared, "the caregiver's banner is missing")
+    seen.append("/reading/ (caregiver)")
     return seen
 
 

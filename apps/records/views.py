@@ -22,7 +22,8 @@ ACCESS_PAGE_SIZE = 25
 @never_cache
 @patient_required
 def my_record_access(request):
-    """Who on the care team (or an admin) viewed or changed this patient's information."""
+    """Who on the care team, which caregiver, or which admin viewed or changed this patient's
+    information."""
     groups = selectors.access_groups_for_patient(patient=request.user)
     page = Paginator(groups, ACCESS_PAGE_SIZE).get_page(request.GET.get("page"))
     groups_here = list(page.object_list)

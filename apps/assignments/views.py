@@ -123,7 +123,7 @@ def my_reading(request):
             "caregiver": caregiver,
             "patient": patient,
             "caregivers_waiting": (
-                list(caregiver_selectors.links_waiting_for_patient(patient=patient))
+                caregiver_selectors.names_waiting_for_patient(patient=patient)
                 if caregiver is None
                 else []
             ),

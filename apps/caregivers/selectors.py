@@ -79,10 +79,16 @@ def link_get_for_patient(*, patient: User, link_id) -> CaregiverLink:
         raise Http404("No such link.") from None
 
 
-def links_waiting_for_patient(*, patient: User) -> QuerySet[CaregiverLink]:
-    """Invitations a clinician sent for this patient that the patient has not confirmed yet."""
-    return open_links_for_patient(patient=patient).filter(
-        status=Status.PENDING, patient_confirmed_at__isnull=True
+def names_waiting_for_patient(*, patient: User) -> list[str]:
+    """Helpers a clinician invited for this patient whom the patient has not confirmed yet,
+    newest first: only their names, for the notice on the patient's home (one plain query on
+    the link table, since the page asks on every visit)."""
+    return list(
+        CaregiverLink.objects.filter(
+            patient=patient, status=Status.PENDING, patient_confirmed_at__isnull=True
+        )
+        .order_by("-created_at", "-id")
+        .values_list("name", flat=True)
     )
 
 

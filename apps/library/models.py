@@ -117,13 +117,23 @@ class Module(models.Model):
         """Grade of all sections read in order, each with its caregiver note after its body
         (None before the module has any text). Caregiver notes count: they are held to the
         same targets as the text every patient reads."""
-        rows = self.sections.order_by("position").values_list("body_markdown", "caregiver_markdown")
-        texts = [text for row in rows for text in row if text]
-        return rendering.combined_reading_grade(texts, language=self.language)
+        sections = self.sections.order_by("position").only("body_markdown", "caregiver_markdown")
+        return rendering.combined_reading_grade(reading_texts(sections), language=self.language)
 
     def refresh_reading_grade(self) -> None:
         self.reading_grade = self.compute_reading_grade()
         Module.objects.filter(pk=self.pk).update(reading_grade=self.reading_grade)
+
+
+def reading_texts(sections) -> list[str]:
+    """The Markdown of `sections` as it is read: each body, then its caregiver note if any.
+    What the module's grade and SMOG measure, so caregiver notes meet the same targets."""
+    return [
+        text
+        for section in sections
+        for text in (section.body_markdown, section.caregiver_markdown)
+        if text
+    ]
 
 
 class Section(models.Model):

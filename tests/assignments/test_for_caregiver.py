@@ -8,25 +8,25 @@ from django.urls import reverse
 from apps.assignments import services
 from apps.assignments.models import Assignment
 from apps.audit.models import AuditEvent
-from apps.caregivers.selectors import SESSION_KEY
 from tests.assignments.factories import AssignmentFactory
+from tests.caregivers.conftest import caregiver_client_for
 from tests.factories import CaregiverFactory, CareTeamMembershipFactory, PatientFactory
 from tests.factories import caregiver_link as make_link
-from tests.library.factories import PublishedModuleFactory, build_snapshot, publish_version
+from tests.library.factories import (
+    PublishedModuleFactory,
+    publish_version,
+    publish_with_caregiver_note,
+)
 
 pytestmark = pytest.mark.django_db
 
 NOTE_TEXT = "If you look after someone who had CAR-T, stay with them day and night."
-NOTE_HTML = f'<p class="govuk-body">{NOTE_TEXT}</p>'
 
 
 def module_with_note(**fields):
     """A published module whose first section has a caregiver note (the second has none)."""
     module = PublishedModuleFactory(**fields)
-    snapshot = build_snapshot(module, sections=2)
-    snapshot["sections"][0]["caregiver_markdown"] = NOTE_TEXT
-    snapshot["sections"][0]["caregiver_html"] = NOTE_HTML
-    publish_version(module, snapshot=snapshot)
+    publish_with_caregiver_note(module, NOTE_TEXT)
     return module
 
 
@@ -37,15 +37,10 @@ def section_url(assignment, position=1):
     )
 
 
-def caregiver_client_for(patient) -> Client:
+def caregiver_reading_for(patient) -> Client:
     caregiver = CaregiverFactory(name="Alex Helper")
     make_link(patient=patient, caregiver=caregiver)
-    client = Client()
-    client.force_login(caregiver)
-    session = client.session
-    session[SESSION_KEY] = patient.pk
-    session.save()
-    return client
+    return caregiver_client_for(caregiver, patient)
 
 
 # --- The clinician's forms -------------------------------------------------------------------
@@ -188,7 +183,7 @@ def test_the_patient_sees_the_note_only_when_it_is_for_their_caregiver_too(
 
 def test_a_caregiver_always_sees_the_note_addressed_to_them(patient):
     assignment = AssignmentFactory(patient=patient, module=module_with_note(), for_caregiver=False)
-    client = caregiver_client_for(patient)
+    client = caregiver_reading_for(patient)
 
     body = client.get(section_url(assignment)).content.decode()
 
@@ -222,7 +217,7 @@ def test_the_reading_list_says_who_else_it_is_for(patient_client, patient):
     body = patient_client.get(reverse("assignments:my_reading")).content.decode()
     assert body.count("Also for the person who helps you") == 1
 
-    caregiver_body = caregiver_client_for(patient).get(reverse("assignments:my_reading"))
+    caregiver_body = caregiver_reading_for(patient).get(reverse("assignments:my_reading"))
     text = caregiver_body.content.decode()
     assert text.count("Also for you, as their caregiver") == 1
     assert "Also for the person who helps you" not in text

@@ -14,7 +14,7 @@ from tests.factories import (
     PatientFactory,
     caregiver_link,
 )
-from tests.library.factories import PublishedModuleFactory, build_snapshot, publish_version
+from tests.library.factories import PublishedModuleFactory, publish_with_caregiver_note
 
 from .support import DESKTOP, PHONE, assert_accessible, give_authenticator, log_in
 
@@ -30,10 +30,7 @@ def test_a_reading_for_the_caregiver_too_shows_the_note_to_both(open_page):
     caregiver = CaregiverFactory(email="alex@example.org", name="Alex Helper")
     caregiver_link(patient=patient, caregiver=caregiver)
     module = PublishedModuleFactory(title="CAR T-cell therapy")
-    snapshot = build_snapshot(module, sections=2)
-    snapshot["sections"][0]["caregiver_markdown"] = NOTE
-    snapshot["sections"][0]["caregiver_html"] = f'<p class="govuk-body">{NOTE}</p>'
-    publish_version(module, snapshot=snapshot)
+    publish_with_caregiver_note(module, NOTE)
 
     # The clinician assigns it from the form, for the caregiver too.
     doc = open_page(DESKTOP)

@@ -19,9 +19,8 @@ from .factories import (
     PublishedModuleFactory,
     SectionFactory,
     module_approved,
-    publish_version,
+    publish_with_caregiver_note,
 )
-from .factories import build_snapshot as factory_snapshot
 from .test_load_library import VALID_MODULE, load
 
 pytestmark = pytest.mark.django_db
@@ -292,12 +291,9 @@ def test_the_admin_edits_the_note_next_to_the_body_and_previews_it_marked(client
     assert f"If you look after someone, call {settings.CARE_TEAM_PHONE}." in text
 
 
-def _published_with_note(note="<p>If you look after someone, stay close.</p>"):
+def _published_with_note():
     module = PublishedModuleFactory(title="CAR-T")
-    snapshot = factory_snapshot(module, sections=2)
-    snapshot["sections"][0]["caregiver_markdown"] = "If you look after someone, stay close."
-    snapshot["sections"][0]["caregiver_html"] = note
-    publish_version(module, snapshot=snapshot)
+    publish_with_caregiver_note(module, "If you look after someone, stay close.")
     return module
 
 
@@ -321,7 +317,9 @@ def test_the_module_api_gives_the_note_as_its_own_field(patient_client, patient,
     body = patient_client.get(f"/api/v1/modules/{module.slug}/").json()
 
     first, second = body["sections"]
-    assert first["caregiver_note"] == "<p>If you look after someone, stay close.</p>"
+    assert first["caregiver_note"] == (
+        '<p class="govuk-body">If you look after someone, stay close.</p>'
+    )
     assert "stay close" not in first["html"]
     assert second["caregiver_note"] is None
 

@@ -91,6 +91,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
         "assigned_at",
         "due_on",
         "note",
+        "for_caregiver",
         "started_at",
         "completed_at",
         "completed_version",

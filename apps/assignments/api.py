@@ -104,6 +104,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "last_activity_at",
             "check_failed",
+            "for_caregiver",
         ]
         read_only_fields = fields
 
@@ -213,6 +214,21 @@ def _due_on_field() -> serializers.DateField:
     )
 
 
+FOR_CAREGIVER_HELP = (
+    "For the patient's caregiver too: the sections' caregiver notes (`caregiver_note` in "
+    "GET /api/v1/modules/{slug}/) then address the person who looks after the patient, and "
+    "show to the patient as well. Allowed for a patient with no caregiver yet. Default false."
+)
+
+
+def _for_caregiver_field() -> serializers.BooleanField:
+    return serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=FOR_CAREGIVER_HELP,
+    )
+
+
 def _note_field() -> serializers.CharField:
     return serializers.CharField(
         required=False,
@@ -236,6 +252,7 @@ class AssignmentCreateSerializer(serializers.Serializer):
     )
     due_on = _due_on_field()
     note = _note_field()
+    for_caregiver = _for_caregiver_field()
 
 
 # A care team of 2,000 in one request, as the web form allows; the library is far smaller than
@@ -259,6 +276,7 @@ class AssignmentBulkCreateSerializer(serializers.Serializer):
     )
     due_on = _due_on_field()
     note = _note_field()
+    for_caregiver = _for_caregiver_field()
 
 
 class BulkRowSerializer(serializers.Serializer):
@@ -282,6 +300,7 @@ class AssignmentUpdateSerializer(serializers.Serializer):
     note = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, help_text="A new note."
     )
+    for_caregiver = serializers.BooleanField(required=False, help_text=FOR_CAREGIVER_HELP)
 
 
 class RereadSerializer(serializers.Serializer):
@@ -413,6 +432,7 @@ _ROW_FIELDS = (
     "cancelled_at",
     "last_activity_at",
     "check_failed",
+    "for_caregiver",
     "module__slug",
     "module__title",
 )
@@ -592,6 +612,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
                 module_id=data["module"].pk,
                 due_on=data.get("due_on"),
                 note=data.get("note", ""),
+                for_caregiver=data.get("for_caregiver", False),
                 request=request,
                 channel="api",
             )
@@ -637,6 +658,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             module_ids=[module_ids[slug] for slug in slugs],
             due_on=data.get("due_on"),
             note=data.get("note", ""),
+            for_caregiver=data.get("for_caregiver", False),
             request=request,
             channel="api",
         )
@@ -653,7 +675,7 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
             updated_by=request.user,
             request=request,
             channel="api",
-            **{name: data[name] for name in ("due_on", "note") if name in data},
+            **{name: data[name] for name in ("due_on", "note", "for_caregiver") if name in data},
         )
         return self.detail_response(self.get_object())
 

@@ -24,6 +24,7 @@ ASSIGNMENT_EXAMPLE = {
     "cancelled_at": None,
     "last_activity_at": "2026-11-19T08:20:00Z",
     "check_failed": False,
+    "for_caregiver": False,
 }
 DETAIL_EXAMPLE = {
     **ASSIGNMENT_EXAMPLE,
@@ -48,6 +49,7 @@ CREATE_EXAMPLES = [
             "module": "immunotherapy-side-effects",
             "due_on": "2026-11-25",
             "note": "Please read before your next infusion.",
+            "for_caregiver": True,
         },
         request_only=True,
     ),

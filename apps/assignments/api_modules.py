@@ -71,6 +71,7 @@ from . import selectors
                             "title": "Why side effects happen",
                             "html": "<p>Immunotherapy wakes up your immune system.</p>",
                             "reading_grade": 5.9,
+                            "caregiver_note": None,
                         }
                     ],
                     "checks": [

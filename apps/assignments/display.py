@@ -47,11 +47,16 @@ class ReadingItem(TypedDict):
     shared_note: NotRequired[object]
     button: str
     done: bool
+    # "Also for the person who helps you", when it was assigned for the caregiver too.
+    for_caregiver: str
 
 
-def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> ReadingItem:
+def reading_item(
+    assignment: Assignment, *, today: date, zone: tzinfo, for_caregiver_reader: bool = False
+) -> ReadingItem:
     """One item of "My reading". `assignment.reading` is the module the patient reads
-    (with_reading_modules); `is_reread` is set by the view."""
+    (with_reading_modules); `is_reread` is set by the view. `for_caregiver_reader`: a
+    caregiver is looking at the list."""
     module = assignment.reading
     status = assignment.status
     url = reverse("assignments:reading_start", kwargs={"assignment_id": assignment.pk})
@@ -107,4 +112,11 @@ def reading_item(assignment: Assignment, *, today: date, zone: tzinfo) -> Readin
         note_from=note_from,
         button=button,
         done=status == Status.COMPLETED,
+        for_caregiver=(
+            ""
+            if not assignment.for_caregiver
+            else _("Also for you, as their caregiver")
+            if for_caregiver_reader
+            else _("Also for the person who helps you")
+        ),
     )

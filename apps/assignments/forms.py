@@ -67,6 +67,17 @@ class AssignForm(forms.Form):
         },
     )
 
+    for_caregiver = forms.BooleanField(
+        required=False,
+        label=_("Also for their caregiver"),
+        help_text=_(
+            "Readings with notes for caregivers then speak to the person who looks after the "
+            "patient (“If you look after someone who…”), and the patient sees those notes too. "
+            "You can tick this for a patient with no caregiver yet: the notes are ready when "
+            "they add one."
+        ),
+    )
+
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         # Each choice shows what the library page says of it (_module_choice_hint.html).

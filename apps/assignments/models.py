@@ -74,6 +74,13 @@ class Assignment(models.Model):
         default=False, help_text=_("The latest comprehension check had a wrong answer.")
     )
     reread_requested_at = models.DateTimeField(null=True, blank=True)
+    for_caregiver = models.BooleanField(
+        default=False,
+        help_text=_(
+            "Assigned for the patient's caregiver too: the sections' caregiver notes show to the "
+            "patient as well as to their caregivers."
+        ),
+    )
 
     objects = AssignmentQuerySet.as_manager()
 
@@ -107,6 +114,15 @@ class Assignment(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def caregiver_notes_for(self, *, caregiver) -> str:
+        """Who the sections' caregiver notes address on this reading: "caregiver" when a
+        caregiver reads, "patient" when the patient reads one assigned for their caregiver too
+        (the notes then speak to the person who looks after them), "" when they are not shown.
+        The value library/_caregiver_note.html takes."""
+        if caregiver is not None:
+            return "caregiver"
+        return "patient" if self.for_caregiver else ""
 
     def is_overdue(self, today: date) -> bool:
         """See overdue_q; `today` is the patient's date (selectors.patient_today)."""

@@ -131,10 +131,14 @@ def assignment_create_bulk(
     module_ids: Iterable[int],
     due_on: date | None = None,
     note: str = "",
+    for_caregiver: bool = False,
     request=None,
     channel: str = "web",
 ) -> BulkAssignResult:
     """Assign every module to every patient in one step.
+
+    `for_caregiver`: for the patients' caregivers too, so the modules' caregiver notes show to
+    the patient as well. Allowed for a patient with no caregiver yet (they may add one later).
 
     A pair the patient already has open is not duplicated: the insert skips it on the partial
     unique constraint (so a clinician assigning at the same moment can't cause a duplicate or
@@ -172,6 +176,7 @@ def assignment_create_bulk(
                 assigned_at=now,
                 due_on=due_on,
                 note=note,
+                for_caregiver=bool(for_caregiver),
             )
             for patient in patients
             for module in modules
@@ -215,6 +220,7 @@ def assignment_create(
     module_id: int,
     due_on: date | None = None,
     note: str = "",
+    for_caregiver: bool = False,
     request=None,
     channel: str = "web",
 ) -> Assignment:
@@ -225,6 +231,7 @@ def assignment_create(
         module_ids=[module_id],
         due_on=due_on,
         note=note,
+        for_caregiver=for_caregiver,
         request=request,
         channel=channel,
     )
@@ -246,10 +253,11 @@ def assignment_update(
     updated_by: User,
     due_on=_UNCHANGED,
     note=_UNCHANGED,
+    for_caregiver=_UNCHANGED,
     request=None,
     channel: str = "web",
 ) -> Assignment:
-    """Change the due date or the note of an open assignment."""
+    """Change the due date, the note or "for the caregiver too" of an open assignment."""
     locked = Assignment.objects.select_for_update().select_related("patient").get(pk=assignment.pk)
     if not locked.is_open:
         _refuse_move(current=locked.status, new=Status.IN_PROGRESS)
@@ -261,6 +269,9 @@ def assignment_update(
     if note is not _UNCHANGED:
         locked.note = _clean_note(note)
         fields.append("note")
+    if for_caregiver is not _UNCHANGED:
+        locked.for_caregiver = bool(for_caregiver)
+        fields.append("for_caregiver")
     if fields:
         locked.save(update_fields=fields)
         audit_log(
@@ -351,6 +362,8 @@ def assignment_request_reread(
                 assigned_by=requested_by,
                 due_on=due_on,
                 note=_clean_note(note),
+                # Read again by whoever it was for.
+                for_caregiver=locked.for_caregiver,
             )
     except IntegrityError:
         raise ValidationError(

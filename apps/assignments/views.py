@@ -93,7 +93,9 @@ def my_reading(request):
     shared = notes.shared_notes(assignments, title=lambda a: a.reading.title)
 
     def item(assignment):
-        shown = display.reading_item(assignment, today=today, zone=zone)
+        shown = display.reading_item(
+            assignment, today=today, zone=zone, for_caregiver_reader=caregiver is not None
+        )
         if assignment.pk in shared:
             shown["note"] = ""
             shown["shared_note"] = shared[assignment.pk]
@@ -203,6 +205,7 @@ def reading_section(request, assignment_id, position):
         "has_checks": bool(version.checks),
         "caregiver": caregiver,
         "caregiver_may_ask": caregiver is not None and request.caregiver_link.can_ask_questions,
+        "caregiver_notes": assignment.caregiver_notes_for(caregiver=caregiver),
     }
     template = (
         "assignments/_reading_panel.html"
@@ -251,6 +254,7 @@ def reading_all(request, assignment_id):
             "sections": version.sections,
             "has_checks": bool(version.checks),
             "caregiver": caregiver,
+            "caregiver_notes": assignment.caregiver_notes_for(caregiver=caregiver),
         },
     )
 
@@ -272,6 +276,7 @@ def reading_print(request, assignment_id):
             "module": module,
             "version": version,
             "sections": version.sections,
+            "caregiver_notes": assignment.caregiver_notes_for(caregiver=caregiver),
         },
     )
 
@@ -548,6 +553,7 @@ def assign(request):
                 module_ids=[module.pk for module in form.cleaned_data["modules"]],
                 due_on=form.cleaned_data["due_on"],
                 note=form.cleaned_data["note"],
+                for_caregiver=form.cleaned_data["for_caregiver"],
                 request=request,
             )
         except ValidationError as error:

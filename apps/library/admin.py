@@ -51,12 +51,23 @@ class SectionInline(admin.StackedInline):
     model = Section
     extra = 0
     ordering = ["position"]
-    fields = ["position", "title", "body_markdown", "grade"]
-    readonly_fields = ["grade"]
+    fields = [
+        "position",
+        "title",
+        "body_markdown",
+        "grade",
+        "caregiver_markdown",
+        "caregiver_grade",
+    ]
+    readonly_fields = ["grade", "caregiver_grade"]
 
     @admin.display(description=_("Reading grade"))
     def grade(self, obj):
         return grade_label(obj.reading_grade) if obj.pk else "—"
+
+    @admin.display(description=_("Reading grade of the caregiver note"))
+    def caregiver_grade(self, obj):
+        return grade_label(obj.caregiver_reading_grade) if obj.pk else "—"
 
 
 class CheckQuestionInline(admin.StackedInline):

@@ -19,6 +19,15 @@ class SectionSerializer(serializers.Serializer):
     title = serializers.CharField()
     html = serializers.CharField(help_text="Sanitised HTML: safe to insert into a page.")
     reading_grade = serializers.FloatField(allow_null=True, help_text="US school grade.")
+    caregiver_note = serializers.CharField(
+        allow_null=True,
+        help_text=(
+            "Sanitised HTML for the person who looks after the patient (“If you look after "
+            "someone who…”), or null when the section has none. Show it after the section, "
+            "apart from `html`, when the assignment has `for_caregiver` or a caregiver is "
+            "reading; otherwise leave it out, as the portal does."
+        ),
+    )
 
 
 class CheckSerializer(serializers.Serializer):
@@ -145,6 +154,7 @@ class ModuleDetailSerializer(ModuleSerializer):
                 "title": section["title"],
                 "html": section["html"],
                 "reading_grade": section.get("reading_grade"),
+                "caregiver_note": section.get("caregiver_html") or None,
             }
             for section in self._snapshot(module).get("sections", [])
         ]

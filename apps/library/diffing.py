@@ -65,7 +65,13 @@ def _part(label, old: list[str] | None, new: list[str] | None) -> Part:
 
 
 def _section_lines(section: dict) -> list[str]:
-    return [f"## {section['title']}", *section["body_markdown"].splitlines()]
+    """The section as its file would say it; a caregiver note as its “::: caregiver” block, so
+    the reviewer sees it is caregiver text and approves it like the rest."""
+    lines = [f"## {section['title']}", *section["body_markdown"].splitlines()]
+    caregiver = section.get("caregiver_markdown")
+    if caregiver:
+        lines += ["", "::: caregiver", *caregiver.splitlines(), ":::"]
+    return lines
 
 
 def _check_lines(check: dict) -> list[str]:

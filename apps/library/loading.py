@@ -10,6 +10,17 @@ Shared text: a line that is only `::: include NAME` is replaced by the text of
 module says it the same way. The snippets count in the module's hash: changing one changes
 every module that includes it.
 
+Caregiver notes: inside a section, a block
+
+    ::: caregiver
+    If you look after someone who ...
+    :::
+
+holds text for the person who looks after the patient. It is kept apart from the section's
+body (Section.caregiver_markdown) and shown only when the reading was assigned "for the
+caregiver too" or a caregiver is reading. At most one per section; it may not hold an include
+or another block, and must be closed before the next section.
+
 Review: no file has been reviewed by a clinician in the portal, so a file never publishes
 itself. Modules wait in review; only demo mode (`load_library --demo`) publishes those whose
 file says `status: published`, and patients then see that they read demo content.
@@ -52,6 +63,9 @@ FILE_STATUSES = (Module.Status.DRAFT, Module.Status.IN_REVIEW, Module.Status.PUB
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SECTION_HEADING = re.compile(r"^## +(?P<title>.*?)\s*$")
 INCLUDE_LINE = re.compile(r"^:::\s*include\s+(?P<name>\S+)\s*$")
+CAREGIVER_OPEN = re.compile(r"^:::\s*caregiver\s*$")
+BLOCK_CLOSE = re.compile(r"^:::\s*$")
+CAREGIVER_MAX_LENGTH = 10000
 SHARED_FOLDER = "_shared"
 
 
@@ -68,6 +82,8 @@ class ModuleFileError(Exception):
 class ParsedSection:
     title: str
     body_markdown: str
+    # The "::: caregiver" block's text, without its fences ("" when the section has none).
+    caregiver_markdown: str = ""
 
 
 @dataclass(frozen=True)
@@ -156,12 +172,23 @@ def _expand_includes(path: Path, body: str, language: str) -> tuple[str, list[by
     """
     lines: list[str] = []
     used: list[bytes] = []
+    in_caregiver_block = False
     for line in body.splitlines():
+        if CAREGIVER_OPEN.match(line):
+            in_caregiver_block = True
+        elif BLOCK_CLOSE.match(line) or SECTION_HEADING.match(line):
+            in_caregiver_block = False
         include = INCLUDE_LINE.match(line)
         if include is None:
             lines.append(line)
             continue
         name = include.group("name")
+        if in_caregiver_block:
+            raise ModuleFileError(
+                path,
+                f"“::: include {name}” is inside a “::: caregiver” block: shared text may not be "
+                "included there. Close the block (“:::”) first.",
+            )
         if not SLUG_PATTERN.match(name):
             raise ModuleFileError(
                 path,
@@ -187,6 +214,12 @@ def _expand_includes(path: Path, body: str, language: str) -> tuple[str, list[by
                     path,
                     f"{SHARED_FOLDER}/{snippet_path.name} may not include other text or start a "
                     "section (“## ”): it is placed inside a section.",
+                )
+            if CAREGIVER_OPEN.match(snippet_line) or BLOCK_CLOSE.match(snippet_line):
+                raise ModuleFileError(
+                    path,
+                    f"{SHARED_FOLDER}/{snippet_path.name} may not hold a “::: caregiver” block "
+                    "or a “:::” line: write caregiver notes in the module itself.",
                 )
         if not snippet:
             raise ModuleFileError(path, f"{SHARED_FOLDER}/{snippet_path.name} is empty.")
@@ -289,6 +322,53 @@ def _parse_checks(path: Path, raw) -> list[ParsedCheck]:
     return checks
 
 
+def _split_caregiver_block(path: Path, where: str, lines: list[str]) -> tuple[str, str]:
+    """A section's lines as (body, caregiver note), the note taken out of its
+    “::: caregiver” … “:::” fences. Raises ModuleFileError for a block that is nested,
+    repeated, unclosed, empty, or a “:::” that closes nothing."""
+    body: list[str] = []
+    note: list[str] = []
+    inside = found = False
+    for line in lines:
+        if CAREGIVER_OPEN.match(line):
+            if inside:
+                raise ModuleFileError(
+                    path,
+                    f"{where}: a “::: caregiver” block is opened inside another one. "
+                    "Close the first with a line “:::” (blocks cannot be nested).",
+                )
+            if found:
+                raise ModuleFileError(
+                    path,
+                    f"{where} has two “::: caregiver” blocks; a section may have one. "
+                    "Put the caregiver's text in one block.",
+                )
+            inside = found = True
+        elif BLOCK_CLOSE.match(line):
+            if not inside:
+                raise ModuleFileError(
+                    path, f"{where}: a line “:::” closes no “::: caregiver” block."
+                )
+            inside = False
+        else:
+            (note if inside else body).append(line)
+    if inside:
+        raise ModuleFileError(
+            path,
+            f"{where}: the “::: caregiver” block is not closed. End it with a line “:::” "
+            "before the next section.",
+        )
+    caregiver = "\n".join(note).strip()
+    if found and not caregiver:
+        raise ModuleFileError(path, f"{where}: the “::: caregiver” block is empty.")
+    if len(caregiver) > CAREGIVER_MAX_LENGTH:
+        raise ModuleFileError(
+            path,
+            f"{where}: the “::: caregiver” block is longer than {CAREGIVER_MAX_LENGTH} characters.",
+        )
+    return "\n".join(body).strip(), caregiver
+
+
 def _parse_sections(path: Path, body: str) -> list[ParsedSection]:
     preamble: list[str] = []
     sections: list[tuple[str, list[str]]] = []
@@ -300,6 +380,12 @@ def _parse_sections(path: Path, body: str) -> list[ParsedSection]:
             sections[-1][1].append(line)
         else:
             preamble.append(line)
+    if any(CAREGIVER_OPEN.match(line) for line in preamble):
+        raise ModuleFileError(
+            path,
+            "a “::: caregiver” block comes before the first section heading: it must be inside "
+            "a section (after a line starting with “## ”).",
+        )
     if any(line.strip() for line in preamble):
         raise ModuleFileError(
             path, "there is text before the first section heading (a line starting with “## ”)."
@@ -308,7 +394,7 @@ def _parse_sections(path: Path, body: str) -> list[ParsedSection]:
         raise ModuleFileError(path, "the body has no sections: start each with “## Title”.")
     parsed = []
     for number, (title, lines) in enumerate(sections, start=1):
-        text = "\n".join(lines).strip()
+        text, caregiver = _split_caregiver_block(path, f"section {number} (“{title}”)", lines)
         if not title:
             raise ModuleFileError(path, f"section {number} has an empty “## ” heading.")
         if len(title) > 200:
@@ -317,7 +403,7 @@ def _parse_sections(path: Path, body: str) -> list[ParsedSection]:
             raise ModuleFileError(path, f"section {number} (“{title}”) has no text.")
         if len(text) > 20000:
             raise ModuleFileError(path, f"section {number} (“{title}”) is too long.")
-        parsed.append(ParsedSection(title=title, body_markdown=text))
+        parsed.append(ParsedSection(title=title, body_markdown=text, caregiver_markdown=caregiver))
     return parsed
 
 
@@ -437,6 +523,7 @@ def _apply_content(module: Module, source: ModuleFile, translation_of: Module | 
         section.module = module
         section.title = parsed.title
         section.body_markdown = parsed.body_markdown
+        section.caregiver_markdown = parsed.caregiver_markdown
         section.save()
     for section in existing.values():
         section.delete()

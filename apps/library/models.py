@@ -114,13 +114,26 @@ class Module(models.Model):
         )
 
     def compute_reading_grade(self):
-        """Grade of all sections read in order (None before the module has any text)."""
-        bodies = self.sections.order_by("position").values_list("body_markdown", flat=True)
-        return rendering.combined_reading_grade(bodies, language=self.language)
+        """Grade of all sections read in order, each with its caregiver note after its body
+        (None before the module has any text). Caregiver notes count: they are held to the
+        same targets as the text every patient reads."""
+        sections = self.sections.order_by("position").only("body_markdown", "caregiver_markdown")
+        return rendering.combined_reading_grade(reading_texts(sections), language=self.language)
 
     def refresh_reading_grade(self) -> None:
         self.reading_grade = self.compute_reading_grade()
         Module.objects.filter(pk=self.pk).update(reading_grade=self.reading_grade)
+
+
+def reading_texts(sections) -> list[str]:
+    """The Markdown of `sections` as it is read: each body, then its caregiver note if any.
+    What the module's grade and SMOG measure, so caregiver notes meet the same targets."""
+    return [
+        text
+        for section in sections
+        for text in (section.body_markdown, section.caregiver_markdown)
+        if text
+    ]
 
 
 class Section(models.Model):
@@ -128,7 +141,21 @@ class Section(models.Model):
     position = models.PositiveSmallIntegerField(default=1)
     title = models.CharField(max_length=200)
     body_markdown = models.TextField(max_length=20000)
+    caregiver_markdown = models.TextField(
+        _("caregiver note"),
+        max_length=10000,
+        blank=True,
+        help_text=_(
+            "Optional. Markdown for the person who looks after the patient (“If you look after "
+            "someone who…”). Shown after the section only when the reading is assigned for the "
+            "caregiver too, or a caregiver is reading. In a module file: a “::: caregiver” "
+            "block."
+        ),
+    )
     reading_grade = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    caregiver_reading_grade = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["module", "position"]
@@ -143,6 +170,14 @@ class Section(models.Model):
         self.reading_grade = rendering.markdown_reading_grade(
             self.body_markdown, language=self.module.language
         )
+        self.caregiver_reading_grade = (
+            rendering.markdown_reading_grade(self.caregiver_markdown, language=self.module.language)
+            if self.caregiver_markdown.strip()
+            else None
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "reading_grade" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "caregiver_reading_grade"}
         super().save(*args, **kwargs)
         self.module.refresh_reading_grade()
 
@@ -216,7 +251,9 @@ class ModuleVersion(models.Model):
 
     snapshot = {"title", "summary", "language", "topic", "estimated_minutes", "reading_grade",
                 "sources": [{"name", "url", "checked"}], "last_reviewed",
-                "sections": [{"position", "title", "body_markdown", "html", "reading_grade"}],
+                "sections": [{"position", "title", "body_markdown", "html", "reading_grade"}
+                             + "caregiver_markdown", "caregiver_html",
+                             "caregiver_reading_grade" for a section with a caregiver note],
                 "checks": [{"position", "prompt", "choices", "correct_index", "explanation"}
                            + "correct_indexes" for a "choose all that apply" question],
                 "demo": bool, "review": {"name", "role", "reviewed_on", "next_review"} | None}

@@ -42,15 +42,22 @@ def build_snapshot(*, module: Module) -> dict:
     sections = []
     for section in module.sections.order_by("position"):
         grade = rendering.markdown_reading_grade(section.body_markdown, language=module.language)
-        sections.append(
-            {
-                "position": section.position,
-                "title": section.title,
-                "body_markdown": section.body_markdown,
-                "html": rendering.render_markdown(section.body_markdown),
-                "reading_grade": _grade(grade),
-            }
-        )
+        row = {
+            "position": section.position,
+            "title": section.title,
+            "body_markdown": section.body_markdown,
+            "html": rendering.render_markdown(section.body_markdown),
+            "reading_grade": _grade(grade),
+        }
+        caregiver = section.caregiver_markdown.strip()
+        if caregiver:
+            # Only when there is one, so versions of modules without notes keep their hash.
+            row["caregiver_markdown"] = caregiver
+            row["caregiver_html"] = rendering.render_markdown(caregiver)
+            row["caregiver_reading_grade"] = _grade(
+                rendering.markdown_reading_grade(caregiver, language=module.language)
+            )
+        sections.append(row)
     checks = []
     for check in module.checks.order_by("position"):
         row = {
@@ -64,7 +71,13 @@ def build_snapshot(*, module: Module) -> dict:
             row["correct_indexes"] = list(check.correct_indexes)
         checks.append(row)
     grade = rendering.combined_reading_grade(
-        [section["body_markdown"] for section in sections], language=module.language
+        [
+            text
+            for section in sections
+            for text in (section["body_markdown"], section.get("caregiver_markdown"))
+            if text
+        ],
+        language=module.language,
     )
     return {
         "title": module.title,

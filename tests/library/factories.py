@@ -114,6 +114,15 @@ def publish_version(module: Module, *, sections: int = 3, checks: int = 2, snaps
     return version
 
 
+def publish_with_caregiver_note(module: Module, note: str, *, sections: int = 2):
+    """Publish a version of `module` whose first section has `note` as its caregiver note (one
+    paragraph, as publishing would render it); the other sections have none."""
+    snapshot = build_snapshot(module, sections=sections)
+    snapshot["sections"][0]["caregiver_markdown"] = note
+    snapshot["sections"][0]["caregiver_html"] = f'<p class="govuk-body">{note}</p>'
+    return publish_version(module, snapshot=snapshot)
+
+
 class PublishedModuleFactory(ModuleFactory):
     class Meta:
         # publish_version() saves what it changes; a second save would only repeat it.

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from apps.library import rendering
-from apps.library.models import CheckQuestion, Module, ModuleVersion, Section
+from apps.library.models import CheckQuestion, Module, ModuleVersion, Section, reading_texts
 from tests.factories import AdminFactory, ClinicianFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,8 @@ def test_demo_mode_publishes_the_nine_english_modules_as_demo_content(accounts):
 
 def test_every_fixture_reads_at_its_target_grade(accounts):
     """English: Flesch-Kincaid grade 6 or below for the module, 8 for its hardest section, and
-    SMOG 8 or below. Spanish (Crawford): grade 9 or below throughout."""
+    SMOG 8 or below. Spanish (Crawford): grade 9 or below throughout. Caregiver notes are held
+    to the same targets: each like a section, and inside the module's grade and SMOG."""
     load(FIXTURES)
 
     for module in Module.objects.prefetch_related("sections"):
@@ -121,8 +122,15 @@ def test_every_fixture_reads_at_its_target_grade(accounts):
         assert module.reading_grade <= whole_limit, f"{module.slug}: {module.reading_grade}"
         for section in sections:
             assert section.reading_grade <= section_limit, f"{module.slug}: {section.title}"
+            if section.caregiver_markdown:
+                assert section.caregiver_reading_grade <= section_limit, (
+                    f"{module.slug}: caregiver note of {section.title}: "
+                    f"{section.caregiver_reading_grade}"
+                )
+            else:
+                assert section.caregiver_reading_grade is None
         if module.language == "en":
-            smog = rendering.smog_grade(section.body_markdown for section in sections)
+            smog = rendering.smog_grade(reading_texts(sections))
             assert smog <= 8, f"{module.slug}: SMOG {smog}"
 
 

@@ -6,12 +6,21 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count, Max
 
 from apps.library import rendering
-from apps.library.models import Module
+from apps.library.models import Module, reading_texts
 
 
 def _grade(value) -> str:
     # SQLite hands aggregates of decimals back with extra digits.
     return "—" if value is None else str(Decimal(value).quantize(Decimal("0.1")))
+
+
+def _hardest(module):
+    grades = [
+        grade
+        for grade in (module.max_section_grade, module.max_caregiver_grade)
+        if grade is not None
+    ]
+    return max(grades, key=Decimal) if grades else None
 
 
 class Command(BaseCommand):
@@ -22,6 +31,8 @@ class Command(BaseCommand):
             Module.objects.select_related("current_version", "translation_of")
             .annotate(
                 max_section_grade=Max("sections__reading_grade"),
+                # A caregiver note is graded like a section and can be the hardest part.
+                max_caregiver_grade=Max("sections__caregiver_reading_grade"),
                 section_count=Count("sections", distinct=True),
                 check_count=Count("checks", distinct=True),
             )
@@ -37,14 +48,14 @@ class Command(BaseCommand):
             version = f"v{module.current_version.number}" if module.current_version else "—"
             # SMOG is an English formula; Spanish modules are graded by Crawford's alone.
             smog = (
-                rendering.smog_grade(section.body_markdown for section in module.sections.all())
+                rendering.smog_grade(reading_texts(module.sections.all()))
                 if module.language == "en"
                 else None
             )
             self.stdout.write(
                 f"| {module.title} (`{module.slug}`) | {module.language} "
                 f"| {module.get_status_display().lower()} | {version} | {_grade(module.reading_grade)} "
-                f"| {_grade(module.max_section_grade)} | {_grade(smog)} | {module.section_count} "
+                f"| {_grade(_hardest(module))} | {_grade(smog)} | {module.section_count} "
                 f"| {module.check_count} |"
             )
         self.stdout.write("")

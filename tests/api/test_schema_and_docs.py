@@ -306,3 +306,22 @@ def test_allauths_login_api_has_its_own_schema_and_both_are_linked(client, schem
     assert "/_allauth/openapi.json" in schema["info"]["description"]
     docs = (settings.BASE_DIR / "docs" / "api.md").read_text()
     assert "/api/schema/" in docs and "/_allauth/openapi.json" in docs
+
+
+def test_nullable_choices_are_the_enum_or_null(schema):
+    """A nullable choice field (who asked a question, what a caregiver link waits for) is
+    "the enum component, or null", valid under OpenAPI 3.0's rules."""
+    from openapi_schema_validator import OAS30Validator
+
+    components = schema["components"]["schemas"]
+    assert "NullEnum" not in components
+    for component, field, enum, value in (
+        ("Question", "asked_by_role", "RoleEnum", "caregiver"),
+        ("CaregiverLink", "waiting_for", "WaitingForEnum", "patient_confirmation"),
+    ):
+        prop = components[component]["properties"][field]
+        assert prop["oneOf"][0] == {"$ref": f"#/components/schemas/{enum}"}, field
+        validator = OAS30Validator({**prop, "components": schema["components"]})
+        validator.validate(None)
+        validator.validate(value)
+        assert not validator.is_valid("someone"), field

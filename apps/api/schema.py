@@ -183,7 +183,12 @@ class PortalAutoSchema(AutoSchema):
         is_list = self._is_list_view() and self.method == "GET"
         if self.method in UNSAFE_METHODS or is_list:
             codes.append("400")
-        if "{" in self.path or (is_list and self._get_paginator() is not None):
+        # A body that names an object by id (a caregiver's `patient`) outside the caller's
+        # scope is a 404 too: the view lists such actions in `body_id_actions`.
+        names_an_id = getattr(self.view, "action", None) in getattr(
+            self.view, "body_id_actions", ()
+        )
+        if "{" in self.path or (is_list and self._get_paginator() is not None) or names_an_id:
             codes.append("404")
         if has_body:
             codes.append("415")

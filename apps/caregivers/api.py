@@ -281,6 +281,7 @@ class CaregiverViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.GenericV
     ordering = ["-created_at", "-id"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     list_audit_action = "caregiver.view"
+    body_id_actions = {"create"}  # a `patient` outside one's scope: 404 (apps.api.schema)
     action_roles = {
         "list": (IsPatientOrStaff,),
         "retrieve": (IsPatientOrStaff,),

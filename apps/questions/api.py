@@ -305,6 +305,7 @@ class QuestionViewSet(
     ordering_fields = ["created_at", "last_activity_at", "status", "id"]
     ordering = ["-last_activity_at", "-id"]
     action_roles = {"create": (IsReader,)}
+    body_id_actions = {"create"}  # a caregiver's `patient` they do not read for: 404
     list_audit_action = "question_list.view"
 
     def get_serializer_class(self):

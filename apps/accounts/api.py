@@ -1,9 +1,8 @@
-"""API for people: who am I, and which patients may I see."""
+"""API for people: which patients may I see, and the account fields of "who am I" (the
+/api/v1/me/ view is apps.caregivers.api.MeView: a caregiver also learns whom they read for)."""
 
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.accounts.roles import IsStaffRole, PortalViewMixin
 
@@ -16,37 +15,6 @@ class MeSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "email", "name", "role", "timezone", "preferred_language", "text_size"]
         read_only_fields = fields
-
-
-class MeView(APIView):
-    """The logged-in person."""
-
-    @extend_schema(
-        responses=MeSerializer,
-        summary="Who am I",
-        description=(
-            "The account the request is authenticated as: its role decides what the other "
-            "endpoints return. A good first call after logging in."
-        ),
-        tags=["me"],
-        examples=[
-            OpenApiExample(
-                "A patient",
-                value={
-                    "id": 12,
-                    "email": "patient@example.com",
-                    "name": "Pat Jones",
-                    "role": "patient",
-                    "timezone": "America/New_York",
-                    "preferred_language": "en",
-                    "text_size": "standard",
-                },
-                response_only=True,
-            )
-        ],
-    )
-    def get(self, request):
-        return Response(MeSerializer(request.user).data)
 
 
 class PatientSerializer(serializers.ModelSerializer):

@@ -30,6 +30,34 @@ class IsStaffRole(BasePermission):
         return bool(user and user.is_authenticated and user.is_staff_role)
 
 
+class IsPatientOrStaff(BasePermission):
+    """Patients (for themselves) and their care team; caregivers and anyone else get 403."""
+
+    message = _("Only patients and their care team can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_patient or user.is_staff_role))
+
+
+class IsPatientOrAdmin(BasePermission):
+    message = _("Only the patient, or an admin at the patient's request, can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_patient or user.is_portal_admin))
+
+
+class IsReader(BasePermission):
+    """Patients, and caregivers reading for a patient (which patient: the selectors decide)."""
+
+    message = _("Only patients and the people helping them read can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_patient or user.is_caregiver))
+
+
 class PortalViewMixin:
     """`action_roles` maps a viewset action (or an HTTP method, lower case, on an APIView)
     to the role permissions it needs in addition to the defaults."""

@@ -183,7 +183,12 @@ class PortalAutoSchema(AutoSchema):
         is_list = self._is_list_view() and self.method == "GET"
         if self.method in UNSAFE_METHODS or is_list:
             codes.append("400")
-        if "{" in self.path or (is_list and self._get_paginator() is not None):
+        # A body that names an object by id (a caregiver's `patient`) outside the caller's
+        # scope is a 404 too: the view lists such actions in `body_id_actions`.
+        names_an_id = getattr(self.view, "action", None) in getattr(
+            self.view, "body_id_actions", ()
+        )
+        if "{" in self.path or (is_list and self._get_paginator() is not None) or names_an_id:
             codes.append("404")
         if has_body:
             codes.append("415")
@@ -217,6 +222,12 @@ class PortalAutoSchema(AutoSchema):
 NULL_SCHEMA = {"type": "object", "nullable": True, "enum": [None]}
 
 
+# drf-spectacular writes a nullable choice field as `oneOf: [<the enum>, NullEnum]` beside
+# `nullable: true`; NULL_SCHEMA takes NullEnum's place, and the unused component goes.
+NULL_ENUM = "NullEnum"
+NULL_ENUM_REF = {"$ref": f"#/components/schemas/{NULL_ENUM}"}
+
+
 def postprocess_nullable_references(result, generator, **kwargs):
     """Rewrite every nullable reference as "the component, or null" (see NULL_SCHEMA)."""
 
@@ -236,9 +247,32 @@ def postprocess_nullable_references(result, generator, **kwargs):
         ):
             del node["allOf"], node["nullable"]
             node["oneOf"] = [wrapped[0], dict(NULL_SCHEMA)]
+        choices = node.get("oneOf")
+        if (
+            node.get("nullable")
+            and "type" not in node
+            and isinstance(choices, list)
+            and NULL_ENUM_REF in choices
+        ):
+            del node["nullable"]
+            node["oneOf"] = [dict(NULL_SCHEMA) if c == NULL_ENUM_REF else c for c in choices]
         return node
 
-    return rewrite(result)
+    result = rewrite(result)
+    schemas = result.get("components", {}).get("schemas", {})
+    if NULL_ENUM in schemas and not _mentions(result, NULL_ENUM_REF):
+        del schemas[NULL_ENUM]
+    return result
+
+
+def _mentions(node, wanted: dict) -> bool:
+    if node == wanted:
+        return True
+    if isinstance(node, dict):
+        return any(_mentions(value, wanted) for value in node.values())
+    if isinstance(node, list):
+        return any(_mentions(item, wanted) for item in node)
+    return False
 
 
 def postprocess_shared_parameter_enums(result, generator, **kwargs):

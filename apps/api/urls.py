@@ -5,9 +5,10 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
-from apps.accounts.api import MeView, PatientViewSet
+from apps.accounts.api import PatientViewSet
 from apps.assignments.api import AssignmentViewSet, PatientTreatmentView, WalletCardView
 from apps.assignments.api_modules import ModuleViewSet
+from apps.caregivers.api import CaregiverViewSet, MeView
 from apps.questions.api import QuestionViewSet
 
 from .permissions import ApiDocsAccess
@@ -23,6 +24,7 @@ router.register("modules", ModuleViewSet, basename="api-module")
 router.register("patients", PatientViewSet, basename="api-patient")
 router.register("assignments", AssignmentViewSet, basename="api-assignment")
 router.register("questions", QuestionViewSet, basename="api-question")
+router.register("caregivers", CaregiverViewSet, basename="api-caregiver")
 
 urlpatterns = [
     path("api/v1/me/", MeView.as_view(), name="api-me"),

@@ -24,7 +24,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts.roles import IsPatient, IsStaffRole, PortalViewMixin
+from apps.accounts.roles import IsPatient, IsReader, IsStaffRole, PortalViewMixin
 from apps.accounts.selectors import patient_get_for_user
 from apps.accounts.team_counts import scope_of, team_count
 from apps.core.drf import IdField, IdFilter, rename_error_fields
@@ -148,18 +148,42 @@ class CheckResultSerializer(serializers.Serializer):
     answers = MarkedAnswerSerializer(many=True)
 
 
+class CaregiverReadingSerializer(serializers.Serializer):
+    caregiver_name = serializers.CharField()
+    sections_viewed = serializers.IntegerField(
+        help_text="How many sections this caregiver opened (their own reading)."
+    )
+
+
 class AssignmentDetailSerializer(AssignmentSerializer):
-    """One assignment with where the reading stands. Expects `viewed` (positions) in context."""
+    """One assignment with where the reading stands. Expects in context `viewed` (the
+    patient's positions), and `reader_viewed` (a caregiver's own positions) and
+    `caregiver_reading` (for staff) or None."""
 
     version = serializers.SerializerMethodField(
         help_text="The module version this is about: the one read, once finished."
     )
     sections = serializers.SerializerMethodField()
     resume_position = serializers.SerializerMethodField(
-        help_text="The first section not opened yet; null when all were, or when finished."
+        help_text=(
+            "The first section not opened yet (for a caregiver: not opened by them); null "
+            "when all were, or when finished."
+        )
     )
     latest_check = serializers.SerializerMethodField(
         help_text="The most recent comprehension check answers for this version, marked."
+    )
+    caregiver_sections_viewed = serializers.SerializerMethodField(
+        help_text=(
+            "Caregivers only: the positions of the sections they opened themselves (their "
+            "reading is kept apart from the patient's `sections[].viewed`). Null for others."
+        )
+    )
+    caregiver_reading = serializers.SerializerMethodField(
+        help_text=(
+            "Staff only: each caregiver of the patient who read some of it, and how much "
+            '("read by their caregiver Alex"). Null for patients and caregivers.'
+        )
     )
 
     class Meta(AssignmentSerializer.Meta):
@@ -169,6 +193,8 @@ class AssignmentDetailSerializer(AssignmentSerializer):
             "sections",
             "resume_position",
             "latest_check",
+            "caregiver_sections_viewed",
+            "caregiver_reading",
         ]
         read_only_fields = fields
 
@@ -192,9 +218,25 @@ class AssignmentDetailSerializer(AssignmentSerializer):
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_resume_position(self, assignment):
+        """For a caregiver, where they themselves left off, as on the web."""
         if not assignment.is_open or assignment.module.current_version is None:
             return None
-        return selectors.resume_position(assignment=assignment, viewed=self.context["viewed"])
+        viewed = self.context.get("reader_viewed")
+        if viewed is None:
+            viewed = self.context["viewed"]
+        return selectors.resume_position(assignment=assignment, viewed=viewed)
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField(), allow_null=True))
+    def get_caregiver_sections_viewed(self, assignment):
+        viewed = self.context.get("reader_viewed")
+        return sorted(viewed) if viewed is not None else None
+
+    @extend_schema_field(CaregiverReadingSerializer(many=True, allow_null=True))
+    def get_caregiver_reading(self, assignment):
+        reading = self.context.get("caregiver_reading")
+        if reading is None:
+            return None
+        return [{"caregiver_name": name, "sections_viewed": count} for name, count in reading]
 
     @extend_schema_field(CheckResultSerializer(allow_null=True))
     def get_latest_check(self, assignment):
@@ -312,7 +354,7 @@ class ProgressSerializer(serializers.Serializer):
     section = serializers.IntegerField(
         min_value=0,
         max_value=32767,
-        help_text="The `position` of the section the patient opened.",
+        help_text="The `position` of the section opened (by the patient, or a caregiver).",
     )
 
 
@@ -519,14 +561,13 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
     filterset_class = AssignmentFilter
     ordering_fields = ["assigned_at", "due_on", "status", "last_activity_at", "completed_at", "id"]
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    list_audit_action = "assignment_list.view"
     action_roles = {
         "create": (IsStaffRole,),
         "bulk": (IsStaffRole,),
         "partial_update": (IsStaffRole,),
         "destroy": (IsStaffRole,),
         "reread": (IsStaffRole,),
-        "progress": (IsPatient,),
+        "progress": (IsReader,),
         "complete": (IsPatient,),
         "check": (IsPatient,),
     }
@@ -535,6 +576,13 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         if self.action == "list":
             return AssignmentSerializer
         return AssignmentDetailSerializer
+
+    @property
+    def list_audit_action(self) -> str:
+        # A caregiver's reading is recorded in the words the web uses for it.
+        if self.request.user.is_caregiver:
+            return "caregiver.reading_list"
+        return "assignment_list.view"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -588,19 +636,45 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         return selectors.assignment_get_for_clinician(user=user, assignment_id=self.kwargs["pk"])
 
     def detail_response(
-        self, assignment: Assignment, *, status_code=status.HTTP_200_OK, viewed=None
+        self,
+        assignment: Assignment,
+        *,
+        status_code=status.HTTP_200_OK,
+        viewed=None,
+        reader_viewed=None,
     ):
+        """The patient's progress as the patient sees it; a caregiver also gets their own
+        (`reader_viewed`), and staff every caregiver's."""
+        user = self.request.user
         if viewed is None:
             viewed = selectors.progress_positions(assignment=assignment)
+        if reader_viewed is None and user.is_caregiver:
+            reader_viewed = selectors.caregiver_progress_positions(
+                assignment=assignment, reader=user
+            )
+        caregiver_reading = None
+        if user.is_staff_role:
+            caregiver_reading = selectors.caregiver_reading_by_assignment(
+                patient_id=assignment.patient_id
+            ).get(assignment.pk, [])
         assignment.sections_viewed = len(viewed)
-        serializer = AssignmentDetailSerializer(
-            assignment, context={**self.get_serializer_context(), "viewed": viewed}
+        context = {
+            **self.get_serializer_context(),
+            "viewed": viewed,
+            "reader_viewed": reader_viewed,
+            "caregiver_reading": caregiver_reading,
+        }
+        return Response(
+            AssignmentDetailSerializer(assignment, context=context).data, status=status_code
         )
-        return Response(serializer.data, status=status_code)
+
+    def audit_view(self, assignment: Assignment) -> None:
+        action = "caregiver.reading_view" if self.request.user.is_caregiver else "assignment.view"
+        self.audit(action=action, patient=assignment.patient_id, obj=assignment)
 
     def retrieve(self, request, pk=None):
         assignment = self.get_object()
-        self.audit(action="assignment.view", patient=assignment.patient_id, obj=assignment)
+        self.audit_view(assignment)
         return self.detail_response(assignment)
 
     def create(self, request):
@@ -716,7 +790,10 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
         description=(
             "Patients, for their own open assignment: records the first time they opened "
             "the section (sending it again changes nothing) and moves a new assignment to "
-            "in progress. On a finished assignment it is accepted and changes nothing."
+            "in progress. On a finished assignment it is accepted and changes nothing. "
+            "Caregivers, for a patient who gave them access: records the section as read by "
+            "them (`caregiver_sections_viewed`), never as the patient's; the patient's "
+            "progress and status stay as they were."
         ),
         parameters=[ID_PARAMETER],
         request=ProgressSerializer,
@@ -727,6 +804,14 @@ class AssignmentViewSet(PortalViewMixin, mixins.ListModelMixin, viewsets.Generic
     def progress(self, request, pk=None):
         assignment = self.get_object()
         data = self.validated(ProgressSerializer)
+        user = request.user
+        if user.is_caregiver:
+            mine = selectors.caregiver_progress_positions(assignment=assignment, reader=user)
+            services.caregiver_progress_record(
+                assignment=assignment, reader=user, positions=[data["section"]], viewed=mine
+            )
+            self.audit_view(assignment)
+            return self.detail_response(assignment, reader_viewed=mine)
         # The service keeps the loaded assignment up to date (status, started, last activity):
         # no need to read it again.
         viewed = selectors.progress_positions(assignment=assignment)

@@ -429,10 +429,8 @@ def _touch(assignment: Assignment, now: datetime, *, always: bool = True) -> Non
     assignment.last_activity_at = now
 
 
-def _record_positions(
-    assignment: Assignment, positions: Iterable[int], *, viewed: set[int] | None = None
-) -> None:
-    version = _current_version(assignment)
+def _known_positions(version: ModuleVersion, positions: Iterable[int]) -> list[int]:
+    """The positions once each, in order; a position the version lacks is a 400 on `section`."""
     known = {section["position"] for section in version.sections}
     positions = list(dict.fromkeys(positions))
     unknown = [position for position in positions if position not in known]
@@ -443,6 +441,14 @@ def _record_positions(
                 % {"position": unknown[0]}
             }
         )
+    return positions
+
+
+def _record_positions(
+    assignment: Assignment, positions: Iterable[int], *, viewed: set[int] | None = None
+) -> None:
+    version = _current_version(assignment)
+    positions = _known_positions(version, positions)
     if not assignment.is_open:
         # A finished reading is a record; opening it again changes nothing.
         return
@@ -491,10 +497,10 @@ def caregiver_progress_record(
     *, assignment: Assignment, reader: User, positions: Iterable[int], viewed: set[int]
 ) -> None:
     """Record a caregiver opening sections of the patient's reading, as the caregiver's own
-    (CaregiverProgress). The patient's progress and the assignment are not touched."""
+    (CaregiverProgress). The patient's progress and the assignment are not touched. A
+    position the reading lacks is a ValidationError on `section`, as for the patient."""
     version = _current_version(assignment)
-    known = {section["position"] for section in version.sections}
-    new = [p for p in dict.fromkeys(positions) if p in known and p not in viewed]
+    new = [p for p in _known_positions(version, positions) if p not in viewed]
     if new:
         now = timezone.now()
         CaregiverProgress.objects.bulk_create(

@@ -47,6 +47,7 @@ _ACTION_WORDS = {
     "caregiver.confirm": _("Let a helper read with you"),
     "caregiver.update": _("Changed what a helper may do"),
     "caregiver.end": _("Ended a helper's access"),
+    "caregiver.view": _("Looked at who helps you read"),
     "caregiver.reading_list": _("Your helper looked at your reading list"),
     "caregiver.reading_view": _("Your helper read something you were given"),
 }

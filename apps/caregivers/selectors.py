@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from apps.accounts.models import User
+from apps.accounts.selectors import in_care_team
 
 from .models import CaregiverLink
 
@@ -20,9 +21,13 @@ Status = CaregiverLink.Status
 
 def _as_id(value) -> int:
     try:
-        return int(value)
+        link_id = int(value)
     except (TypeError, ValueError):
         raise Http404("No such link.") from None
+    if not 1 <= link_id < 2**63:
+        # Beyond what the database's id column holds: a query would fail, not miss.
+        raise Http404("No such link.")
+    return link_id
 
 
 def active_links_for_caregiver(*, caregiver: User) -> QuerySet[CaregiverLink]:
@@ -75,6 +80,28 @@ def link_get_for_patient(*, patient: User, link_id) -> CaregiverLink:
     """One of the patient's own caregiver links, or 404."""
     try:
         return links_for_patient(patient=patient).get(pk=_as_id(link_id))
+    except CaregiverLink.DoesNotExist:
+        raise Http404("No such link.") from None
+
+
+def links_for_user(*, user: User) -> QuerySet[CaregiverLink]:
+    """The caregiver links a person may see: a patient their own (history included), a
+    clinician those of their care team's patients, an admin everyone's. A caregiver sees none:
+    they never learn who else helps a patient."""
+    links = CaregiverLink.objects.select_related("patient", "caregiver", "invited_by")
+    if user.is_portal_admin:
+        return links
+    if user.is_patient:
+        return links.filter(patient=user)
+    if user.is_clinician:
+        return links.filter(in_care_team(clinician_id=user.pk), User.patients_q("patient__"))
+    return links.none()
+
+
+def link_get_for_user(*, user: User, link_id) -> CaregiverLink:
+    """One link in links_for_user, or 404 (never say whether it exists for someone else)."""
+    try:
+        return links_for_user(user=user).get(pk=_as_id(link_id))
     except CaregiverLink.DoesNotExist:
         raise Http404("No such link.") from None
 

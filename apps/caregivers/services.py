@@ -204,7 +204,9 @@ def caregiver_accept(
 
 
 @transaction.atomic
-def caregiver_confirm(*, link: CaregiverLink, patient: User, request=None) -> CaregiverLink:
+def caregiver_confirm(
+    *, link: CaregiverLink, patient: User, request=None, channel: str = "web"
+) -> CaregiverLink:
     """The patient agrees to a helper their clinician invited."""
     link = CaregiverLink.objects.select_for_update().get(pk=link.pk, patient=patient)
     if link.status != Status.PENDING or link.patient_confirmed_at is not None:
@@ -221,6 +223,7 @@ def caregiver_confirm(*, link: CaregiverLink, patient: User, request=None) -> Ca
         patient=patient,
         obj=link,
         request=request,
+        channel=channel,
         including_own=True,
     )
     return link

@@ -6,6 +6,7 @@ the web. The API only adds the audit trail for staff, as the web views do.
 """
 
 import django_filters
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -13,12 +14,13 @@ from drf_spectacular.utils import (
     extend_schema_field,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.accounts.models import User
-from apps.accounts.roles import IsPatient, PortalViewMixin
+from apps.accounts.roles import IsReader, PortalViewMixin
+from apps.caregivers.selectors import active_link_get_for_caregiver
 from apps.core.drf import IDEMPOTENCY_KEY_PARAMETER, IdField, IdFilter
 
 from . import selectors, services
@@ -61,6 +63,23 @@ class QuestionSerializer(serializers.ModelSerializer):
     module = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     module_title = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField(help_text=STATUS_HELP)
+    asked_by = serializers.IntegerField(
+        source="asked_by_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The caregiver who asked for the patient; null when the patient asked.",
+    )
+    asked_by_name = serializers.CharField(source="asked_by.name", read_only=True, allow_null=True)
+    asked_by_role = serializers.ChoiceField(
+        choices=User.Role.choices,
+        source="asked_by.role",
+        read_only=True,
+        allow_null=True,
+        help_text=(
+            '`caregiver` when someone asked for the patient ("asked by Alex (caregiver) for '
+            'Pat"); null when the patient asked.'
+        ),
+    )
 
     class Meta:
         model = Question
@@ -68,6 +87,9 @@ class QuestionSerializer(serializers.ModelSerializer):
             "id",
             "patient",
             "patient_name",
+            "asked_by",
+            "asked_by_name",
+            "asked_by_role",
             "assignment",
             "module",
             "module_title",
@@ -105,6 +127,13 @@ class QuestionDetailSerializer(QuestionSerializer):
 
 
 class QuestionAskSerializer(serializers.Serializer):
+    patient = IdField(
+        required=False,
+        help_text=(
+            "Caregivers (required): the patient they ask for, one in `reading_for` of "
+            "GET /api/v1/me/ whose access lets them ask. Patients leave it out."
+        ),
+    )
     body = serializers.CharField(
         allow_blank=True,
         trim_whitespace=False,
@@ -113,7 +142,10 @@ class QuestionAskSerializer(serializers.Serializer):
     assignment = IdField(
         required=False,
         allow_null=True,
-        help_text="Optional: the id of one of your assignments the question is about.",
+        help_text=(
+            "Optional: the id of one of your assignments (a caregiver: one of the patient's) "
+            "the question is about."
+        ),
     )
     section_position = serializers.IntegerField(
         required=False,
@@ -153,6 +185,9 @@ QUESTION_EXAMPLE = {
     "id": 31,
     "patient": 12,
     "patient_name": "Pat Jones",
+    "asked_by": None,
+    "asked_by_name": None,
+    "asked_by_role": None,
     "assignment": 7,
     "module": "immunotherapy-side-effects",
     "module_title": "Side effects of immunotherapy",
@@ -180,9 +215,23 @@ REPLY_EXAMPLE = {
         description=(
             "Patients: their own questions, withdrawn ones included. Clinicians: the "
             "questions of their care team's patients, without withdrawn ones. Admins: all. "
-            "Newest activity first unless `ordering` says otherwise."
+            "Caregivers: the questions they asked themselves, for patients whose access is "
+            "active now (narrow to one with `patient`). Newest activity first unless "
+            "`ordering` says otherwise. `asked_by` names a caregiver who asked for the patient."
         ),
-        examples=[OpenApiExample("A question", value=QUESTION_EXAMPLE, response_only=True)],
+        examples=[
+            OpenApiExample("A question", value=QUESTION_EXAMPLE, response_only=True),
+            OpenApiExample(
+                "Asked by a caregiver",
+                value={
+                    **QUESTION_EXAMPLE,
+                    "asked_by": 40,
+                    "asked_by_name": "Alex Jones",
+                    "asked_by_role": "caregiver",
+                },
+                response_only=True,
+            ),
+        ],
     ),
     retrieve=extend_schema(
         summary="One question and its replies",
@@ -202,9 +251,12 @@ REPLY_EXAMPLE = {
         operation_id="questions_ask",
         summary="Ask the care team a question",
         description=(
-            "Patients only. `assignment` and `section_position` are optional and say what "
-            "the question is about; the answer keeps the module title and section title as "
-            "they were when asked. The care team is told by email (with no health details)."
+            "Patients, and caregivers whose access lets them ask. `assignment` and "
+            "`section_position` are optional and say what the question is about; the answer "
+            "keeps the module title and section title as they were when asked. The care team "
+            "is told by email (with no health details). A caregiver names the `patient`: one "
+            "they do not read for is a 404, one who does not let them ask a 403; the "
+            "question records them in `asked_by`."
         ),
         request=QuestionAskSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
@@ -221,6 +273,11 @@ REPLY_EXAMPLE = {
             ),
             OpenApiExample(
                 "A general question", value={"body": "Can I travel?"}, request_only=True
+            ),
+            OpenApiExample(
+                "A caregiver asks for the patient",
+                value={"patient": 12, "body": "Can Pat travel by plane next month?"},
+                request_only=True,
             ),
             OpenApiExample(
                 "Asked",
@@ -247,7 +304,8 @@ class QuestionViewSet(
     filterset_class = QuestionFilter
     ordering_fields = ["created_at", "last_activity_at", "status", "id"]
     ordering = ["-last_activity_at", "-id"]
-    action_roles = {"create": (IsPatient,)}
+    action_roles = {"create": (IsReader,)}
+    body_id_actions = {"create"}  # a caregiver's `patient` they do not read for: 404
     list_audit_action = "question_list.view"
 
     def get_serializer_class(self):
@@ -272,10 +330,28 @@ class QuestionViewSet(
         self.audit(action="question.view", patient=question.patient_id, obj=question)
         return Response(QuestionDetailSerializer(question).data)
 
+    def asking_for(self, patient_id: int | None):
+        """(patient, caregiver or None). A caregiver names a patient with an active link to
+        them (404 otherwise; the service checks that the link lets them ask); a patient asks
+        for themself only."""
+        user = self.request.user
+        if user.is_caregiver:
+            if patient_id is None:
+                raise exceptions.ValidationError(
+                    {"patient": [_("Give the id of the patient you are asking for.")]}
+                )
+            link = active_link_get_for_caregiver(caregiver=user, patient_id=patient_id)
+            return link.patient, user
+        if patient_id not in (None, user.pk):
+            raise Http404("No such patient.")
+        return user, None
+
     def create(self, request, *args, **kwargs):
         data = self.validated(QuestionAskSerializer)
+        patient, caregiver = self.asking_for(data.get("patient"))
         question = services.question_ask(
-            patient=request.user,
+            patient=patient,
+            asked_by=caregiver,
             body=data["body"],
             assignment=data.get("assignment"),
             section_position=data.get("section_position"),
@@ -290,8 +366,9 @@ class QuestionViewSet(
         description=(
             "The patient who asked, or a clinician in their care team. A clinician's reply "
             "marks the question answered; the patient's follow-up opens it again. Admins can "
-            "read every thread but get 403 here: answers come from the care team. A withdrawn "
-            "question takes no replies (400)."
+            "read every thread but get 403 here: answers come from the care team. A caregiver "
+            "reads the answers to what they asked but does not reply (403), as on the "
+            "website. A withdrawn question takes no replies (400)."
         ),
         request=ReplyPostSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
@@ -337,9 +414,11 @@ class QuestionViewSet(
     @extend_schema(
         summary="Withdraw my question",
         description=(
-            "The patient who asked takes the question back: it leaves the care team's "
-            "inbox but stays on record with `status` `withdrawn` and `withdrawn_at` set. "
-            "Withdrawing it again changes nothing. Anyone else gets 403. Takes no body."
+            "The patient who asked takes the question back while it waits for its first "
+            "answer: it leaves the care team's inbox but stays on record with `status` "
+            "`withdrawn` and `withdrawn_at` set. Withdrawing it again changes nothing. A "
+            "question that has an answer or is closed is a 400, as on the website. Anyone "
+            "else (a caregiver too) gets 403. Takes no body."
         ),
         request=None,
         responses={200: QuestionDetailSerializer},

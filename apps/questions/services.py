@@ -27,6 +27,10 @@ from apps.caregivers.selectors import active_link_for_caregiver
 from .models import IDEMPOTENCY_KEY_MAX_LENGTH, QUESTION_MAX_LENGTH, Question, QuestionEvent, Reply
 from .signals import question_asked, reply_posted
 
+WITHDRAW_REFUSED_MESSAGE = gettext_lazy(
+    "This question has an answer or is closed, so it cannot be withdrawn. "
+    "You can still read it and reply."
+)
 # Quoted by the API schema's example of a 400 (apps.api.schema.validation_error_example).
 WITHDRAWN_NO_REPLIES_MESSAGE = gettext_lazy(
     "This question was withdrawn, so it cannot get new replies. You can ask a new one."
@@ -384,18 +388,32 @@ def question_close(*, question: Question, by: User) -> Question:
     return question
 
 
+def question_may_withdraw(*, question: Question, has_team_reply: bool) -> bool:
+    """A patient may take back a question only while it waits for its first answer: once the
+    care team has replied (or it is closed), withdrawing would hide an answer, not a request."""
+    return (
+        question.withdrawn_at is None
+        and question.status == Question.Status.OPEN
+        and not has_team_reply
+    )
+
+
 @transaction.atomic
 def question_withdraw(*, question: Question, by: User) -> Question:
     """The patient takes their question back: gone from the care team's inbox, kept on record.
 
     It is also closed, so nothing that counts open questions (the inbox badge, the daily
-    digest) counts it as waiting.
+    digest) counts it as waiting. Withdrawing twice changes nothing; a question that has an
+    answer or is closed cannot be withdrawn (question_may_withdraw).
     """
     _lock(question)
     if by.pk != question.patient_id:
         raise PermissionDenied(_("Only the patient who asked a question can withdraw it."))
     if question.withdrawn_at is not None:
         return question
+    has_team_reply = question.replies.exclude(author_id=question.patient_id).exists()
+    if not question_may_withdraw(question=question, has_team_reply=has_team_reply):
+        raise ValidationError(str(WITHDRAW_REFUSED_MESSAGE))
     now = timezone.now()
     question.withdrawn_at = now
     question.status = Question.Status.CLOSED

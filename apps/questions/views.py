@@ -168,22 +168,15 @@ def question_detail(request, question_id):
             "form": form,
             "is_asker": is_asker,
             "may_take_part": services.user_may_take_part(question=question, user=request.user),
-            "may_withdraw": is_asker and _may_withdraw(question, team_replies),
+            "may_withdraw": is_asker
+            and services.question_may_withdraw(
+                question=question, has_team_reply=bool(team_replies)
+            ),
             "may_close": question.status != Question.Status.CLOSED
             and (bool(team_replies) or not is_asker),
             "max_length": QUESTION_MAX_LENGTH,
         },
         status=400 if posted else 200,
-    )
-
-
-def _may_withdraw(question: Question, team_replies: list) -> bool:
-    """A patient may take back a question only while it waits for its first answer: once the
-    care team has replied (or it is closed), withdrawing would hide an answer, not a request."""
-    return (
-        question.withdrawn_at is None
-        and question.status == Question.Status.OPEN
-        and not team_replies
     )
 
 
@@ -212,22 +205,11 @@ def question_close(request, question_id):
 @require_POST
 def question_withdraw(request, question_id):
     question = selectors.question_get_for_user(user=request.user, question_id=question_id)
-    if question.withdrawn_at is None:
-        team_replies = [
-            reply
-            for reply in selectors.question_replies(question=question)
-            if reply.author_id != question.patient_id
-        ]
-        if not _may_withdraw(question, team_replies):
-            messages.error(
-                request,
-                _(
-                    "This question has an answer or is closed, so it cannot be withdrawn. "
-                    "You can still read it and reply."
-                ),
-            )
-            return redirect("questions:detail", question_id=question.pk)
-    services.question_withdraw(question=question, by=request.user)
+    try:
+        services.question_withdraw(question=question, by=request.user)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+        return redirect("questions:detail", question_id=question.pk)
     messages.success(
         request,
         _(

@@ -422,6 +422,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "patients", "description": "A clinician's care team (staff only)."},
         {"name": "assignments", "description": "Reading given to a patient, and its progress."},
         {"name": "questions", "description": "Questions between a patient and their care team."},
+        {
+            "name": "caregivers",
+            "description": "People a patient lets read alongside them, and what each may do.",
+        },
     ],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -438,6 +442,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStatusEnum": "apps.assignments.models.Assignment.Status",
         "QuestionStatusEnum": "apps.questions.api.QUESTION_STATUSES",
         "RoleEnum": "apps.accounts.models.User.Role",
+        "CaregiverStatusEnum": "apps.caregivers.models.CaregiverLink.Status",
         "LanguageEnum": "portal.settings.base.LANGUAGES",
     },
     "POSTPROCESSING_HOOKS": [

@@ -9,6 +9,7 @@ assignment and question belong to "patient".
 import pytest
 
 from tests.api.conftest import ROLES
+from tests.factories import CaregiverFactory, caregiver_link
 
 pytestmark = pytest.mark.django_db
 
@@ -17,9 +18,12 @@ MODULES = "/api/v1/modules/"
 PATIENTS = "/api/v1/patients/"
 ASSIGNMENTS = "/api/v1/assignments/"
 QUESTIONS = "/api/v1/questions/"
+CAREGIVERS = "/api/v1/caregivers/"
 
 ASSIGNMENT = ASSIGNMENTS + "{assignment}/"
 QUESTION = QUESTIONS + "{question}/"
+LINK = CAREGIVERS + "{link}/"
+HELPER = {"name": "Alex Helper", "email": "helper@example.org"}
 
 # fmt: off
 MATRIX = [
@@ -45,6 +49,15 @@ MATRIX = [
     ("POST",   QUESTION + "replies/",                  {"body": "Thank you."},                                401, 201,    404,    201, 404,    403),
     ("POST",   QUESTION + "close/",                    None,                                                  401, 200,    404,    200, 404,    403),
     ("POST",   QUESTION + "withdraw/",                 None,                                                  401, 200,    404,    403, 404,    403),
+    # Caregivers: patient's link to an active caregiver. Staff must name the patient; a patient
+    # naming anyone but themself gets 404, as does staff naming a patient out of scope.
+    ("GET",    CAREGIVERS,                             None,                                                  401, 200,    200,    200, 200,    200),
+    ("POST",   CAREGIVERS,                             HELPER,                                                401, 201,    201,    400, 400,    400),
+    ("POST",   CAREGIVERS,                             {**HELPER, "patient": "{patient}"},                    401, 201,    404,    201, 404,    201),
+    ("GET",    LINK,                                   None,                                                  401, 200,    404,    200, 404,    200),
+    ("PATCH",  LINK,                                   {"can_ask_questions": True},                           401, 200,    404,    403, 403,    403),
+    ("DELETE", LINK,                                   None,                                                  401, 204,    404,    403, 403,    204),
+    ("POST",   LINK + "confirm/",                      None,                                                  401, 400,    404,    403, 403,    403),
 ]
 # fmt: on
 
@@ -66,7 +79,9 @@ def _fill(value, refs):
 @pytest.mark.parametrize(("method", "path", "body", "role", "expected"), _cases())
 def test_access(api_as, people, world, method, path, body, role, expected):
     assignment = world["assignment"]
+    link = caregiver_link(patient=people["patient"], caregiver=CaregiverFactory())
     refs = {
+        "link": link.pk,
         "assignment": assignment.pk,
         "module": assignment.module.slug,
         "unassigned_module": world["unassigned_module"].slug,

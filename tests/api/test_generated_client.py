@@ -27,6 +27,7 @@ from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from apps.questions.models import Question
 from tests.api.conftest import InProcessApp, login_for_token
+from tests.factories import CaregiverFactory, caregiver_link
 from tests.library.factories import PublishedModuleFactory, publish_version
 
 PACKAGE = "portal_client"
@@ -305,6 +306,68 @@ def test_the_generated_client_runs_every_operation_and_every_answer_matches_the_
     card = call(me, "wallet_card", "wallet_card_retrieve").parsed
     assert card.treatment_name == "Pembrolizumab"
     assert call(me, "wallet_card", "patients_treatment_retrieve", id=patient.pk).status_code == 403
+
+    # Caregivers: a clinician invites for the patient, who confirms; the patient invites
+    # another, changes what they may do and ends it. The active one reads and asks.
+    invited = call(
+        staff,
+        "caregivers",
+        "caregivers_invite",
+        body=models.CaregiverInviteRequest(
+            name="Casey Helper", email="casey@example.org", patient=patient.pk
+        ),
+    ).parsed
+    assert invited.waiting_for == models.WaitingForEnum.PATIENT_CONFIRMATION
+    confirmed = call(me, "caregivers", "caregivers_confirm", id=invited.id).parsed
+    assert confirmed.waiting_for == models.WaitingForEnum.CAREGIVER_ACCEPTANCE
+    assert call(me, "caregivers", "caregivers_confirm", id=invited.id).status_code == 400
+    own = call(
+        me,
+        "caregivers",
+        "caregivers_invite",
+        body=models.CaregiverInviteRequest(name="Sam", email="sam@example.org"),
+    ).parsed
+    changed = call(
+        me,
+        "caregivers",
+        "caregivers_update",
+        id=own.id,
+        body=models.PatchedCaregiverUpdateRequest(receives_reminders=True),
+    ).parsed
+    assert changed.receives_reminders is True and changed.can_ask_questions is False
+    assert call(me, "caregivers", "caregivers_end", id=own.id).status_code == 204
+    links = call(staff, "caregivers", "caregivers_list", patient=patient.pk).parsed
+    assert {row.id for row in links.results} == {invited.id, own.id}
+    ended = call(me, "caregivers", "caregivers_retrieve", id=own.id).parsed
+    assert ended.status == models.CaregiverStatusEnum.ENDED and ended.waiting_for is None
+
+    helper_account = CaregiverFactory(email="alex@example.org", name="Alex Helper")
+    caregiver_link(patient=patient, caregiver=helper_account, can_ask_questions=True)
+    helper = checked(generated, login_for_token(helper_account))
+    whoami = call(helper, "me", "me_retrieve").parsed
+    assert [row.patient for row in whoami.reading_for] == [patient.pk]
+    assert call(helper, "caregivers", "caregivers_list").status_code == 403
+    read = call(
+        helper,
+        "assignments",
+        "assignments_progress",
+        id=reread.parsed.id,
+        body=models.ProgressRequest(section=1),
+    ).parsed
+    assert read.caregiver_sections_viewed == [1] and read.caregiver_reading is None
+    seen_by_staff = call(staff, "assignments", "assignments_retrieve", id=reread.parsed.id).parsed
+    assert [(r.caregiver_name, r.sections_viewed) for r in seen_by_staff.caregiver_reading] == [
+        ("Alex Helper", 1)
+    ]
+    for_pat = call(
+        helper,
+        "questions",
+        "questions_ask",
+        body=models.QuestionAskRequest(patient=patient.pk, body="Can Pat fly?"),
+    ).parsed
+    assert for_pat.asked_by_role == models.RoleEnum.CAREGIVER
+    assert for_pat.patient == patient.pk and for_pat.asked_by == helper_account.pk
+    assert call(me, "questions", "questions_retrieve", id=asked.id).parsed.asked_by is None
 
     # Errors are documented answers too, checked the same way.
     assert call(me, "assignments", "assignments_retrieve", id=987654).status_code == 404

@@ -7,7 +7,12 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.assignments.models import Assignment
 from tests.assignments.factories import AssignmentFactory, SectionProgressFactory
-from tests.factories import CareTeamMembershipFactory, PatientFactory
+from tests.factories import (
+    CaregiverFactory,
+    CareTeamMembershipFactory,
+    PatientFactory,
+    caregiver_link,
+)
 from tests.questions.factories import QuestionFactory, ReplyFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +26,8 @@ def _queries(client, url) -> int:
 
 
 def _add_rows_for(people, *, count: int) -> None:
-    """More of everything: patients in the clinician's team, each with reading and questions,
-    and more reading and questions for the patient."""
+    """More of everything: patients in the clinician's team, each with reading, questions and
+    a caregiver, and more reading, questions and caregivers for the patient."""
     clinician, patient = people["clinician"], people["patient"]
     for _ in range(count):
         someone = PatientFactory()
@@ -32,6 +37,7 @@ def _add_rows_for(people, *, count: int) -> None:
             SectionProgressFactory(assignment=assignment, position=1)
             question = QuestionFactory(patient=person, assignment=assignment)
             ReplyFactory(question=question, author=clinician)
+            caregiver_link(patient=person, caregiver=CaregiverFactory())
 
 
 @pytest.mark.parametrize(
@@ -49,6 +55,9 @@ def _add_rows_for(people, *, count: int) -> None:
         ("admin", "/api/v1/assignments/", 6),
         ("patient", "/api/v1/questions/", 4),
         ("clinician", "/api/v1/questions/", 6),
+        ("patient", "/api/v1/caregivers/", 4),
+        ("clinician", "/api/v1/caregivers/", 6),
+        ("admin", "/api/v1/caregivers/", 6),
     ],
 )
 def test_list_query_count_is_pinned_and_does_not_grow_with_rows(

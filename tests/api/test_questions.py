@@ -99,3 +99,40 @@ def test_staff_reading_a_question_is_audited_and_a_patient_reading_their_own_is_
         people["patient"],
         "api",
     )
+
+
+WITHDRAW_REFUSED = {
+    "non_field_errors": [
+        "This question has an answer or is closed, so it cannot be withdrawn. "
+        "You can still read it and reply."
+    ]
+}
+
+
+def test_an_answered_question_cannot_be_withdrawn_as_on_the_web(api_as, world):
+    question = world["question"]
+    answered = api_as("clinician").post(
+        f"{QUESTIONS}{question.pk}/replies/", {"body": "Yes."}, format="json"
+    )
+    assert answered.status_code == 201
+    response = api_as("patient").post(f"{QUESTIONS}{question.pk}/withdraw/")
+    assert response.status_code == 400
+    assert response.json() == WITHDRAW_REFUSED
+    question.refresh_from_db()
+    assert question.withdrawn_at is None and question.status == Question.Status.ANSWERED
+    # The patient's follow-up opens it again, but the answer is still there: still refused.
+    api_as("patient").post(f"{QUESTIONS}{question.pk}/replies/", {"body": "And?"}, format="json")
+    again = api_as("patient").post(f"{QUESTIONS}{question.pk}/withdraw/")
+    assert again.status_code == 400
+
+
+def test_a_closed_question_cannot_be_withdrawn_but_a_withdrawn_one_may_be_again(api_as, world):
+    question = world["question"]
+    patient = api_as("patient")
+    assert patient.post(f"{QUESTIONS}{question.pk}/close/").status_code == 200
+    refused = patient.post(f"{QUESTIONS}{question.pk}/withdraw/")
+    assert (refused.status_code, refused.json()) == (400, WITHDRAW_REFUSED)
+    waiting = world["other_question"]
+    other = api_as("other_patient")
+    assert other.post(f"{QUESTIONS}{waiting.pk}/withdraw/").json()["status"] == "withdrawn"
+    assert other.post(f"{QUESTIONS}{waiting.pk}/withdraw/").status_code == 200

@@ -86,6 +86,7 @@ def test_the_main_writes_come_with_examples(schema):
         "/api/v1/assignments/{id}/check/",
         "/api/v1/questions/",
         "/api/v1/questions/{id}/replies/",
+        "/api/v1/caregivers/",
     ):
         body = schema["paths"][path]["post"]["requestBody"]["content"]["application/json"]
         assert body.get("examples"), path
@@ -223,6 +224,12 @@ def test_operation_ids_say_what_each_operation_does(schema):
         "POST /api/v1/questions/{id}/replies/": "questions_reply",
         "POST /api/v1/questions/{id}/close/": "questions_close",
         "POST /api/v1/questions/{id}/withdraw/": "questions_withdraw",
+        "GET /api/v1/caregivers/": "caregivers_list",
+        "POST /api/v1/caregivers/": "caregivers_invite",
+        "GET /api/v1/caregivers/{id}/": "caregivers_retrieve",
+        "PATCH /api/v1/caregivers/{id}/": "caregivers_update",
+        "DELETE /api/v1/caregivers/{id}/": "caregivers_end",
+        "POST /api/v1/caregivers/{id}/confirm/": "caregivers_confirm",
     }
 
 
@@ -232,6 +239,7 @@ def test_query_enums_are_the_shared_components(schema):
         ("/api/v1/questions/", "status"): "QuestionStatusEnum",
         ("/api/v1/modules/", "topic"): "TopicEnum",
         ("/api/v1/modules/", "language"): "LanguageEnum",
+        ("/api/v1/caregivers/", "status"): "CaregiverStatusEnum",
     }
     for (path, name), component in expected.items():
         assert _query_parameter(schema, path, name) == {"$ref": f"#/components/schemas/{component}"}
@@ -298,3 +306,22 @@ def test_allauths_login_api_has_its_own_schema_and_both_are_linked(client, schem
     assert "/_allauth/openapi.json" in schema["info"]["description"]
     docs = (settings.BASE_DIR / "docs" / "api.md").read_text()
     assert "/api/schema/" in docs and "/_allauth/openapi.json" in docs
+
+
+def test_nullable_choices_are_the_enum_or_null(schema):
+    """A nullable choice field (who asked a question, what a caregiver link waits for) is
+    "the enum component, or null", valid under OpenAPI 3.0's rules."""
+    from openapi_schema_validator import OAS30Validator
+
+    components = schema["components"]["schemas"]
+    assert "NullEnum" not in components
+    for component, field, enum, value in (
+        ("Question", "asked_by_role", "RoleEnum", "caregiver"),
+        ("CaregiverLink", "waiting_for", "WaitingForEnum", "patient_confirmation"),
+    ):
+        prop = components[component]["properties"][field]
+        assert prop["oneOf"][0] == {"$ref": f"#/components/schemas/{enum}"}, field
+        validator = OAS30Validator({**prop, "components": schema["components"]})
+        validator.validate(None)
+        validator.validate(value)
+        assert not validator.is_valid("someone"), field

@@ -718,9 +718,12 @@ MATRIX.update(
                 patient=BAD_REQUEST,
                 other_patient=NOT_FOUND,
                 clinician=FORBIDDEN,
-                caregiver=FORBIDDEN,
+                caregiver=BAD_REQUEST,
+                ended_caregiver=NOT_FOUND,
+                other_caregiver=NOT_FOUND,
             ),
             "assignment",
+            why="a caregiver records their own reading (CaregiverProgress), as on the web",
         ),
         "api-assignment-reread": api_write(
             api(patient=FORBIDDEN, clinician=BAD_REQUEST, other_clinician=NOT_FOUND),
@@ -762,6 +765,29 @@ MATRIX.update(
             ),
             "question",
             why="only the patient withdraws; staff outside the care team get 404",
+        ),
+        # Caregivers (issue 25): the patient manages their own, the care team sees them; a
+        # caregiver never sees who else helps (403 on all of it, ended or not).
+        "api-caregiver-list": Entry(api(patient=OK, clinician=OK, caregiver=FORBIDDEN)),
+        "api-caregiver-detail": Entry(
+            api(
+                patient=OK,
+                other_patient=NOT_FOUND,
+                clinician=OK,
+                other_clinician=NOT_FOUND,
+                caregiver=FORBIDDEN,
+            ),
+            kwargs=api_pk("caregiver_link"),
+        ),
+        "api-caregiver-confirm": api_write(
+            api(
+                patient=BAD_REQUEST,
+                other_patient=NOT_FOUND,
+                clinician=FORBIDDEN,
+                caregiver=FORBIDDEN,
+            ),
+            "caregiver_link",
+            why="400 for the patient: the link is active, nothing to confirm; only the patient confirms",
         ),
     }
 )
@@ -1204,6 +1230,8 @@ AUDITED_FOR_STAFF = {
     "api-question-list": "api",
     "api-question-detail": "api",
     "api-question-close": "api",
+    "api-caregiver-list": "api",
+    "api-caregiver-detail": "api",
     "fhir:patient-search": "fhir",
     "fhir:patient-read": "fhir",
     "fhir:patient-everything": "fhir",

@@ -29,8 +29,9 @@ from . import selectors
         summary="List reading modules",
         description=(
             "Published modules. Patients see only the ones their care team assigned to "
-            "them (cancelled assignments excepted); clinicians and admins see the whole "
-            "library, to choose what to assign."
+            "them (cancelled assignments excepted); caregivers the ones assigned to the "
+            "patients they read for now; clinicians and admins see the whole library, to "
+            "choose what to assign."
         ),
         examples=[OpenApiExample("A module", value=MODULE_EXAMPLE, response_only=True)],
     ),
@@ -39,8 +40,9 @@ from . import selectors
         description=(
             "The current published version: sections with sanitised HTML, and the "
             "comprehension check questions. Patients get the questions without the right "
-            "answers or explanations; they see those after answering. A module a patient "
-            "was not given is 404."
+            "answers or explanations; they see those after answering (caregivers likewise). "
+            "A module a patient was not given is 404, and to a caregiver one not given to a "
+            "patient they read for."
         ),
         parameters=[
             OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The module's slug.")

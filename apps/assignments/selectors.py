@@ -47,18 +47,23 @@ OPEN = Assignment.OPEN_STATUSES
 
 
 def module_list_for_user(*, user: User, language: str | None = None) -> QuerySet[Module]:
-    """Published modules: every one for staff, only the ones assigned to them for a patient."""
+    """Published modules: every one for staff, only the ones assigned to them for a patient,
+    and for a caregiver the ones assigned to the patients they read for now (active links)."""
     modules = module_list_published(language=language)
     if not user.is_authenticated or not user.is_active:
         return modules.none()
     if user.is_staff_role:
         return modules
     if user.is_patient:
-        assigned = Assignment.objects.filter(module=OuterRef("pk"), patient=user).exclude(
-            status=Assignment.Status.CANCELLED
+        assigned = Assignment.objects.filter(module=OuterRef("pk"), patient=user)
+    elif user.is_caregiver:
+        assigned = Assignment.objects.filter(
+            module=OuterRef("pk"),
+            patient_id__in=active_links_for_caregiver(caregiver=user).values("patient_id"),
         )
-        return modules.filter(Exists(assigned))
-    return modules.none()
+    else:
+        return modules.none()
+    return modules.filter(Exists(assigned.exclude(status=Assignment.Status.CANCELLED)))
 
 
 def module_get_for_user(*, user: User, slug: str) -> Module:

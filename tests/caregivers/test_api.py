@@ -8,6 +8,7 @@ from apps.assignments.models import Assignment, CaregiverProgress, SectionProgre
 from apps.audit.models import AuditEvent
 from apps.caregivers.models import CaregiverLink
 from tests.factories import caregiver_link
+from tests.library.factories import PublishedModuleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -153,3 +154,26 @@ def test_caregiver_of_two_sees_both_and_filters(
     assert {row["id"] for row in rows} == {assignment.pk, other_assignment.pk}
     only = caregiver_client.get(reverse("api-assignment-list"), {"patient": other_patient.pk})
     assert [row["id"] for row in only.json()["results"]] == [other_assignment.pk]
+
+
+def test_caregiver_reads_the_modules_assigned_to_their_patient_only(
+    caregiver_client, link, assignment, other_patient, other_clinician
+):
+    other_assignment = Assignment.objects.create(
+        patient=other_patient,
+        module=PublishedModuleFactory(title="Another patient's module"),
+        assigned_by=other_clinician,
+    )
+    slugs = [
+        row["slug"] for row in caregiver_client.get(reverse("api-module-list")).json()["results"]
+    ]
+    assert slugs == [assignment.module.slug]
+    detail = caregiver_client.get(reverse("api-module-detail", args=[assignment.module.slug]))
+    assert detail.status_code == 200
+    # Like the patient, the caregiver gets the check questions without the right answers.
+    assert detail.json()["checks"]
+    assert all("answer" not in check for check in detail.json()["checks"])
+    other_url = reverse("api-module-detail", args=[other_assignment.module.slug])
+    assert caregiver_client.get(other_url).status_code == 404
+    CaregiverLink.objects.filter(pk=link.pk).update(status=CaregiverLink.Status.ENDED)
+    assert caregiver_client.get(reverse("api-module-list")).json()["results"] == []

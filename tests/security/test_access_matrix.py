@@ -660,9 +660,17 @@ MATRIX.update(
         "api-docs": Entry(same_for_all(OK), why="describes the API; holds no patient data"),
         "api-module-list": Entry(api(patient=OK, clinician=OK)),
         "api-module-detail": Entry(
-            api(patient=OK, other_patient=NOT_FOUND, clinician=OK),
+            api(
+                patient=OK,
+                other_patient=NOT_FOUND,
+                clinician=OK,
+                caregiver=OK,
+                other_caregiver=NOT_FOUND,
+                ended_caregiver=NOT_FOUND,
+            ),
             kwargs=lambda s: {"slug": s.module.slug},
-            why="patients see only modules assigned to them; staff see the published library",
+            why="patients see only modules assigned to them, caregivers those assigned to the "
+            "patients they read for now; staff see the published library",
         ),
         "api-patient-list": Entry(api(patient=FORBIDDEN, clinician=OK)),
         "api-patient-treatment": Entry(

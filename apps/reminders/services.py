@@ -413,84 +413,122 @@ def _caregiver_links(kind: str) -> QuerySet[CaregiverLink]:
     )
 
 
-def _caregiver_candidates(rule: _AssignmentRule) -> QuerySet[Assignment]:
-    """Assignments in the rule's window whose patient has a caregiver still to be reminded.
+def _caregiver_patient_chunks(size: int) -> Iterator[list[int]]:
+    """Ids of the patients who share their reminders with a caregiver, `size` at a time in
+    ascending order: one indexed query per chunk, and nothing more when nobody does."""
+    links = caregiver_selectors.links_receiving_reminders()
+    after = 0
+    while True:
+        chunk = list(
+            links.filter(patient_id__gt=after)
+            .order_by("patient_id")
+            .values_list("patient_id", flat=True)
+            .distinct()[:size]
+        )
+        if chunk:
+            yield chunk
+        if len(chunk) < size:
+            return
+        after = chunk[-1]
 
-    `patient_id IN (links)` lets the database start from the (few) patients who share their
-    reminders, a semi-join it can hash, so the cost follows their assignments, not all of them.
-    """
-    links = _caregiver_links(rule.kind)
+
+def _caregiver_candidates(rule: _AssignmentRule, patient_ids: list[int]) -> QuerySet[Assignment]:
+    """Those patients' assignments in the rule's window with a caregiver still to be reminded."""
     already = Notification.objects.filter(
         kind=rule.kind,
         sequence=rule.sequence,
         assignment=OuterRef(OuterRef("pk")),
         recipient_id=OuterRef("caregiver_id"),
     )
-    waiting = links.filter(patient_id=OuterRef("patient_id")).filter(~Exists(already))
-    return Assignment.objects.filter(rule.window, patient_id__in=links.values("patient_id")).filter(
+    waiting = (
+        _caregiver_links(rule.kind)
+        .filter(patient_id=OuterRef("patient_id"))
+        .filter(~Exists(already))
+    )
+    return Assignment.objects.filter(rule.window, patient_id__in=patient_ids).filter(
         Exists(waiting)
     )
 
 
 def _sweep_caregiver_rule(
     rule: _AssignmentRule,
+    patient_ids: list[int],
     *,
     clock: _LocalClock,
     dry_run: bool,
     deliver: Deliver,
     report: SweepReport,
 ) -> None:
-    """Per batch of due assignments: one query for their caregivers, one for the rows they
-    already have, one INSERT. The event is the patient's (their calendar, their reading);
-    the row, its preferences and its quiet hours are the caregiver's."""
-    for rows in _id_batches(
-        _caregiver_candidates(rule),
-        _CAREGIVER_ASSIGNMENT_FIELDS,
-        reminder_setting("SWEEP_BATCH_SIZE"),
-    ):
-        due = [
-            row
-            for row in rows
-            if rule.applies(
-                row, clock.today(row["patient__timezone"]), rules.zone(row["patient__timezone"])
-            )
-        ]
-        if not due:
-            continue
-        caregivers_of: dict[int, list[dict]] = defaultdict(list)
-        for link in (
-            _caregiver_links(rule.kind)
-            .filter(patient_id__in={row["patient_id"] for row in due})
-            .values(*_CAREGIVER_FIELDS)
-            .order_by("patient_id", "caregiver_id")
-        ):
-            caregivers_of[link["patient_id"]].append(link)
-        existing = set(
-            Notification.objects.filter(
-                kind=rule.kind,
-                sequence=rule.sequence,
-                assignment_id__in=[row["id"] for row in due],
-                recipient_id__in={
-                    link["caregiver_id"] for links in caregivers_of.values() for link in links
-                },
-            ).values_list("assignment_id", "recipient_id")
+    """The rule for the caregivers of one chunk of patients. Per batch of due assignments:
+    one query for them, one for their caregivers, one for the rows those already have, one
+    INSERT. The event is the patient's (their calendar, their reading); the row, its
+    preferences and its quiet hours are the caregiver's."""
+    size = reminder_setting("SWEEP_BATCH_SIZE")
+    candidates = _caregiver_candidates(rule, patient_ids).order_by("id")
+    after = 0
+    while True:
+        rows = list(candidates.filter(id__gt=after).values(*_CAREGIVER_ASSIGNMENT_FIELDS)[:size])
+        if not rows:
+            return
+        after = rows[-1]["id"]
+        _remind_caregivers(rule, rows, clock=clock, dry_run=dry_run, deliver=deliver, report=report)
+        if len(rows) < size:
+            return
+
+
+def _remind_caregivers(
+    rule: _AssignmentRule,
+    rows: list[dict],
+    *,
+    clock: _LocalClock,
+    dry_run: bool,
+    deliver: Deliver,
+    report: SweepReport,
+) -> None:
+    """Rows for the caregivers of one batch of candidate assignments, those due today."""
+    due = [
+        row
+        for row in rows
+        if rule.applies(
+            row, clock.today(row["patient__timezone"]), rules.zone(row["patient__timezone"])
         )
-        new = [
-            _NewRow(
-                recipient_id=link["caregiver_id"],
-                assignment_id=row["id"],
-                digest_date=None,
-                send_after=clock.send_after(
-                    link["caregiver__timezone"],
-                    link["caregiver__notification_prefs__quiet_start"],
-                    link["caregiver__notification_prefs__quiet_end"],
-                ),
-            )
-            for row in due
-            for link in caregivers_of[row["patient_id"]]
-            if (row["id"], link["caregiver_id"]) not in existing
-        ]
-        _store_new(rule, new, clock=clock, dry_run=dry_run, deliver=deliver, report=report)
+    ]
+    if not due:
+        return
+    caregivers_of: dict[int, list[dict]] = defaultdict(list)
+    for link in (
+        _caregiver_links(rule.kind)
+        .filter(patient_id__in={row["patient_id"] for row in due})
+        .values(*_CAREGIVER_FIELDS)
+        .order_by("patient_id", "caregiver_id")
+    ):
+        caregivers_of[link["patient_id"]].append(link)
+    existing = set(
+        Notification.objects.filter(
+            kind=rule.kind,
+            sequence=rule.sequence,
+            assignment_id__in=[row["id"] for row in due],
+            recipient_id__in={
+                link["caregiver_id"] for links in caregivers_of.values() for link in links
+            },
+        ).values_list("assignment_id", "recipient_id")
+    )
+    new = [
+        _NewRow(
+            recipient_id=link["caregiver_id"],
+            assignment_id=row["id"],
+            digest_date=None,
+            send_after=clock.send_after(
+                link["caregiver__timezone"],
+                link["caregiver__notification_prefs__quiet_start"],
+                link["caregiver__notification_prefs__quiet_end"],
+            ),
+        )
+        for row in due
+        for link in caregivers_of[row["patient_id"]]
+        if (row["id"], link["caregiver_id"]) not in existing
+    ]
+    _store_new(rule, new, clock=clock, dry_run=dry_run, deliver=deliver, report=report)
 
 
 def reminder_sweep(
@@ -508,11 +546,12 @@ def reminder_sweep(
     found = _assignment_rules(now)
     for rule in found:
         _sweep_assignment_rule(rule, clock=clock, dry_run=dry_run, deliver=deliver, report=report)
-    # One cheap query when nobody shares their reminders (most portals, and the benchmark).
-    if caregiver_selectors.links_receiving_reminders().exists():
+    # Caregivers, a chunk of the patients who share their reminders at a time: one query when
+    # nobody does (most portals, and the benchmark).
+    for patient_ids in _caregiver_patient_chunks(reminder_setting("SWEEP_BATCH_SIZE")):
         for rule in found:
             _sweep_caregiver_rule(
-                rule, clock=clock, dry_run=dry_run, deliver=deliver, report=report
+                rule, patient_ids, clock=clock, dry_run=dry_run, deliver=deliver, report=report
             )
     return report.merge(dispatch_due_notifications(now=now, dry_run=dry_run, deliver=deliver))
 

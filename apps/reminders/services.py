@@ -440,11 +440,16 @@ def _caregiver_candidates(rule: _AssignmentRule, patient_ids: list[int]) -> Quer
         assignment=OuterRef(OuterRef("pk")),
         recipient_id=OuterRef("caregiver_id"),
     )
-    waiting = (
-        _caregiver_links(rule.kind)
-        .filter(patient_id=OuterRef("patient_id"))
-        .filter(~Exists(already))
-    )
+    # Only the link's own columns here, read by its patient_id index: joining the accounts
+    # and preferences too made the planner scan every caregiver account for each chunk. A
+    # caregiver who is inactive or turned this email off keeps the assignment a candidate,
+    # and the query for the batch's caregivers (the full rule) leaves them out.
+    waiting = CaregiverLink.objects.filter(
+        patient_id__in=patient_ids,
+        patient_id=OuterRef("patient_id"),
+        status=CaregiverLink.Status.ACTIVE,
+        receives_reminders=True,
+    ).filter(~Exists(already))
     return Assignment.objects.filter(rule.window, patient_id__in=patient_ids).filter(
         Exists(waiting)
     )
@@ -459,21 +464,25 @@ def _sweep_caregiver_rule(
     deliver: Deliver,
     report: SweepReport,
 ) -> None:
-    """The rule for the caregivers of one chunk of patients. Per batch of due assignments:
-    one query for them, one for their caregivers, one for the rows those already have, one
-    INSERT. The event is the patient's (their calendar, their reading); the row, its
-    preferences and its quiet hours are the caregiver's."""
+    """The rule for the caregivers of one chunk of patients: one query for their due
+    assignments, then per SWEEP_BATCH_SIZE of those one query for their caregivers, one for
+    the rows those already have, one INSERT. The event is the patient's (their calendar,
+    their reading); the row, its preferences and its quiet hours are the caregiver's.
+
+    The chunk bounds the rows read (its patients' open reading inside the rule's window), so
+    the query has no ORDER BY id LIMIT: with one, PostgreSQL walks the whole assignment
+    table in id order testing each row against the chunk's ids, seconds per chunk."""
     size = reminder_setting("SWEEP_BATCH_SIZE")
-    candidates = _caregiver_candidates(rule, patient_ids).order_by("id")
-    after = 0
-    while True:
-        rows = list(candidates.filter(id__gt=after).values(*_CAREGIVER_ASSIGNMENT_FIELDS)[:size])
-        if not rows:
-            return
-        after = rows[-1]["id"]
-        _remind_caregivers(rule, rows, clock=clock, dry_run=dry_run, deliver=deliver, report=report)
-        if len(rows) < size:
-            return
+    rows = list(_caregiver_candidates(rule, patient_ids).values(*_CAREGIVER_ASSIGNMENT_FIELDS))
+    for start in range(0, len(rows), size):
+        _remind_caregivers(
+            rule,
+            rows[start : start + size],
+            clock=clock,
+            dry_run=dry_run,
+            deliver=deliver,
+            report=report,
+        )
 
 
 def _remind_caregivers(

@@ -126,3 +126,18 @@ def active_caregivers_for_patient(*, patient_id) -> QuerySet[CaregiverLink]:
         .select_related("caregiver")
         .order_by("caregiver__name", "id")
     )
+
+
+def links_receiving_reminders() -> QuerySet[CaregiverLink]:
+    """Links whose caregiver gets the patient's reading reminders now: active, allowed by the
+    patient (receives_reminders), with an active caregiver and an active patient. The reminder
+    sweep narrows this to its patients and the delivery task checks it again before sending,
+    so ending the link or turning the choice off stops reminders already queued."""
+    return CaregiverLink.objects.filter(
+        status=Status.ACTIVE,
+        receives_reminders=True,
+        caregiver__is_active=True,
+        caregiver__role=User.Role.CAREGIVER,
+        patient__is_active=True,
+        patient__role=User.Role.PATIENT,
+    )

@@ -31,6 +31,15 @@ SUBJECTS = {
     "reply_to_care_team": _("A patient sent a new message"),
     "new_question": _("A patient sent a new question"),
     "digest": _("Your daily portal summary"),
+    # To a caregiver, about someone they help: never that person's name, never the reading.
+    "caregiver_due_soon": _("Reading is due soon for someone you help"),
+    "caregiver_overdue": _("Reading is waiting for someone you help"),
+    "caregiver_not_started": _("There is new reading for someone you help"),
+}
+CAREGIVER_TEMPLATES = {
+    Notification.Kind.DUE_SOON: "caregiver_due_soon",
+    Notification.Kind.OVERDUE: "caregiver_overdue",
+    Notification.Kind.NOT_STARTED: "caregiver_not_started",
 }
 
 
@@ -45,6 +54,8 @@ class DigestCounts:
 
 
 def template_for(notification: Notification) -> str:
+    if notification.recipient.role == User.Role.CAREGIVER:
+        return CAREGIVER_TEMPLATES[notification.kind]
     if notification.kind == Notification.Kind.REPLY:
         if notification.recipient.role == User.Role.PATIENT:
             return "reply_to_patient"
@@ -71,9 +82,11 @@ def _absolute(path: str) -> str:
 
 
 def email_context(*, recipient: User, digest: DigestCounts | None = None) -> dict:
+    is_caregiver = recipient.role == User.Role.CAREGIVER
     context = {
         "portal_name": settings.PORTAL_NAME,
-        "login_url": _absolute("/"),
+        # A caregiver chooses on the site whose reading to look at; the email never says.
+        "login_url": _absolute(reverse("caregivers:choose") if is_caregiver else "/"),
         "preferences_url": _absolute(reverse("reminders:preferences")),
         "unsubscribe_url": _absolute(
             reverse(
@@ -82,6 +95,7 @@ def email_context(*, recipient: User, digest: DigestCounts | None = None) -> dic
         ),
         "care_team_phone": settings.CARE_TEAM_PHONE,
         "is_patient": recipient.role == User.Role.PATIENT,
+        "is_caregiver": is_caregiver,
         "LANGUAGE_CODE": translation.get_language(),
     }
     if digest is not None:

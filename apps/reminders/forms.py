@@ -11,6 +11,11 @@ PATIENT_LABELS = {
     "not_started": _("When I have not opened new reading after a few days"),
     "reply": _("When my care team answers my question"),
 }
+CAREGIVER_LABELS = {
+    "due_soon": _("When reading for someone I help is due in the next few days"),
+    "overdue": _("When reading for someone I help is past its due date"),
+    "not_started": _("When someone I help has not opened new reading after a few days"),
+}
 STAFF_LABELS = {
     "new_question": _("When one of my patients asks a new question"),
     "reply": _("When a patient writes more in a question thread"),
@@ -62,7 +67,10 @@ class NotificationPreferenceForm(forms.ModelForm):
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
         self.kinds = kinds_for(user=user)
-        labels = PATIENT_LABELS if user.role == User.Role.PATIENT else STAFF_LABELS
+        labels = {
+            User.Role.PATIENT: PATIENT_LABELS,
+            User.Role.CAREGIVER: CAREGIVER_LABELS,
+        }.get(user.role, STAFF_LABELS)
         for name in ("due_soon", "overdue", "not_started", "reply", "new_question", "digest"):
             if name in self.kinds:
                 self.fields[name].label = labels[name]

@@ -35,6 +35,10 @@ class Notification(models.Model):
         NO_LONGER_DUE = "no_longer_due", _("The due date changed")
         QUESTION_WITHDRAWN = "question_withdrawn", _("The question was withdrawn")
         NOTHING_TO_REPORT = "nothing_to_report", _("Nothing to report")
+        CAREGIVER_STOPPED = (
+            "caregiver_stopped",
+            _("The patient ended the helper's access or stopped their reminders"),
+        )
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notifications"
@@ -80,10 +84,12 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
+            # One per reading reminder step and person: the patient, and each caregiver the
+            # patient lets receive their reminders, has a row of their own.
             models.UniqueConstraint(
-                fields=["kind", "assignment", "sequence"],
+                fields=["kind", "assignment", "sequence", "recipient"],
                 condition=Q(assignment__isnull=False),
-                name="notification_once_per_assignment_step",
+                name="notification_once_per_assignment_step_recipient",
             ),
             models.UniqueConstraint(
                 fields=["kind", "reply", "recipient"],

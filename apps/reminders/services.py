@@ -17,6 +17,12 @@ How a reminder travels (an outbox):
    "sending": an unknown outcome, resent at most once after SEND_LEASE_SECONDS and counted
    in interrupted_sends, never resent silently.
 
+Caregivers: each caregiver whose patient lets them receive the reading reminders (an active
+CaregiverLink with receives_reminders) gets a row of their own for the same event, decided
+on the patient's calendar like the patient's own, held to the caregiver's own preferences,
+caps (the unique constraint is per recipient) and quiet hours in the caregiver's time zone,
+and checked again before sending: ending the link or turning the choice off stops it.
+
 A row whose task was lost (broker restart, worker killed) stays queued and the next sweep
 queues it again after REQUEUE_AFTER_MINUTES; the broker also hands an unacknowledged task
 to another worker after its visibility timeout (settings). Nothing is scheduled far ahead
@@ -25,7 +31,7 @@ with ETAs, which Redis would redeliver after its visibility timeout.
 
 import logging
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -39,6 +45,8 @@ from django.utils import timezone
 
 from apps.accounts.models import NotificationPreference, User
 from apps.assignments.models import Assignment
+from apps.caregivers import selectors as caregiver_selectors
+from apps.caregivers.models import CaregiverLink
 from apps.questions.models import Question, Reply
 
 from . import rules, selectors
@@ -317,7 +325,10 @@ def _assignment_rules(now: datetime) -> list[_AssignmentRule]:
 
 def _assignment_candidates(rule: _AssignmentRule) -> QuerySet[Assignment]:
     already = Notification.objects.filter(
-        kind=rule.kind, assignment=OuterRef("pk"), sequence=rule.sequence
+        kind=rule.kind,
+        assignment=OuterRef("pk"),
+        sequence=rule.sequence,
+        recipient_id=OuterRef("patient_id"),
     )
     return (
         Assignment.objects.filter(rule.window, patient__is_active=True)
@@ -354,23 +365,186 @@ def _sweep_assignment_rule(
                     ),
                 )
             )
-        if dry_run:
-            report.created[rule.kind] += len(new)
-            continue
-        created, claimed = _insert_new(
-            kind=rule.kind, sequence=rule.sequence, rows=new, now=clock.now, claim=deliver != "none"
+        _store_new(rule, new, clock=clock, dry_run=dry_run, deliver=deliver, report=report)
+
+
+def _store_new(
+    rule: _AssignmentRule,
+    new: list[_NewRow],
+    *,
+    clock: _LocalClock,
+    dry_run: bool,
+    deliver: Deliver,
+    report: SweepReport,
+) -> None:
+    """Insert one batch of new rows of `rule` and hand the ones due now to delivery."""
+    if dry_run:
+        report.created[rule.kind] += len(new)
+        return
+    created, claimed = _insert_new(
+        kind=rule.kind, sequence=rule.sequence, rows=new, now=clock.now, claim=deliver != "none"
+    )
+    report.created[rule.kind] += created
+    if claimed:
+        _hand_over(
+            [(pk, rule.kind) for pk in claimed], deliver=deliver, now=clock.now, report=report
         )
-        report.created[rule.kind] += created
-        if claimed:
-            _hand_over(
-                [(pk, rule.kind) for pk in claimed], deliver=deliver, now=clock.now, report=report
-            )
+
+
+# ---------------------------------------------------------------------------------------
+# The same reminders for caregivers the patient lets receive them
+
+
+_CAREGIVER_ASSIGNMENT_FIELDS = ("id", "patient_id", "due_on", "assigned_at", "patient__timezone")
+_CAREGIVER_FIELDS = (
+    "patient_id",
+    "caregiver_id",
+    "caregiver__timezone",
+    "caregiver__notification_prefs__quiet_start",
+    "caregiver__notification_prefs__quiet_end",
+)
+
+
+def _caregiver_links(kind: str) -> QuerySet[CaregiverLink]:
+    """Links whose caregiver gets reminders of `kind` now (the patient allowed it, both
+    accounts active, and the caregiver has not turned that email off)."""
+    return caregiver_selectors.links_receiving_reminders().filter(
+        selectors.wants_email_q(kind=kind, prefix="caregiver__")
+    )
+
+
+def _caregiver_patient_chunks(size: int) -> Iterator[list[int]]:
+    """Ids of the patients who share their reminders with a caregiver, `size` at a time in
+    ascending order: one indexed query per chunk, and nothing more when nobody does."""
+    links = caregiver_selectors.links_receiving_reminders()
+    after = 0
+    while True:
+        chunk = list(
+            links.filter(patient_id__gt=after)
+            .order_by("patient_id")
+            .values_list("patient_id", flat=True)
+            .distinct()[:size]
+        )
+        if chunk:
+            yield chunk
+        if len(chunk) < size:
+            return
+        after = chunk[-1]
+
+
+def _caregiver_candidates(rule: _AssignmentRule, patient_ids: list[int]) -> QuerySet[Assignment]:
+    """Those patients' assignments in the rule's window with a caregiver still to be reminded."""
+    already = Notification.objects.filter(
+        kind=rule.kind,
+        sequence=rule.sequence,
+        assignment=OuterRef(OuterRef("pk")),
+        recipient_id=OuterRef("caregiver_id"),
+    )
+    # Only the link's own columns here, read by its patient_id index: joining the accounts
+    # and preferences too made the planner scan every caregiver account for each chunk. A
+    # caregiver who is inactive or turned this email off keeps the assignment a candidate,
+    # and the query for the batch's caregivers (the full rule) leaves them out.
+    waiting = CaregiverLink.objects.filter(
+        patient_id__in=patient_ids,
+        patient_id=OuterRef("patient_id"),
+        status=CaregiverLink.Status.ACTIVE,
+        receives_reminders=True,
+    ).filter(~Exists(already))
+    return Assignment.objects.filter(rule.window, patient_id__in=patient_ids).filter(
+        Exists(waiting)
+    )
+
+
+def _sweep_caregiver_rule(
+    rule: _AssignmentRule,
+    patient_ids: list[int],
+    *,
+    clock: _LocalClock,
+    dry_run: bool,
+    deliver: Deliver,
+    report: SweepReport,
+) -> None:
+    """The rule for the caregivers of one chunk of patients: one query for their due
+    assignments, then per SWEEP_BATCH_SIZE of those one query for their caregivers, one for
+    the rows those already have, one INSERT. The event is the patient's (their calendar,
+    their reading); the row, its preferences and its quiet hours are the caregiver's.
+
+    The chunk bounds the rows read (its patients' open reading inside the rule's window), so
+    the query has no ORDER BY id LIMIT: with one, PostgreSQL walks the whole assignment
+    table in id order testing each row against the chunk's ids, seconds per chunk."""
+    size = reminder_setting("SWEEP_BATCH_SIZE")
+    rows = list(_caregiver_candidates(rule, patient_ids).values(*_CAREGIVER_ASSIGNMENT_FIELDS))
+    for start in range(0, len(rows), size):
+        _remind_caregivers(
+            rule,
+            rows[start : start + size],
+            clock=clock,
+            dry_run=dry_run,
+            deliver=deliver,
+            report=report,
+        )
+
+
+def _remind_caregivers(
+    rule: _AssignmentRule,
+    rows: list[dict],
+    *,
+    clock: _LocalClock,
+    dry_run: bool,
+    deliver: Deliver,
+    report: SweepReport,
+) -> None:
+    """Rows for the caregivers of one batch of candidate assignments, those due today."""
+    due = [
+        row
+        for row in rows
+        if rule.applies(
+            row, clock.today(row["patient__timezone"]), rules.zone(row["patient__timezone"])
+        )
+    ]
+    if not due:
+        return
+    caregivers_of: dict[int, list[dict]] = defaultdict(list)
+    for link in (
+        _caregiver_links(rule.kind)
+        .filter(patient_id__in={row["patient_id"] for row in due})
+        .values(*_CAREGIVER_FIELDS)
+        .order_by("patient_id", "caregiver_id")
+    ):
+        caregivers_of[link["patient_id"]].append(link)
+    existing = set(
+        Notification.objects.filter(
+            kind=rule.kind,
+            sequence=rule.sequence,
+            assignment_id__in=[row["id"] for row in due],
+            recipient_id__in={
+                link["caregiver_id"] for links in caregivers_of.values() for link in links
+            },
+        ).values_list("assignment_id", "recipient_id")
+    )
+    new = [
+        _NewRow(
+            recipient_id=link["caregiver_id"],
+            assignment_id=row["id"],
+            digest_date=None,
+            send_after=clock.send_after(
+                link["caregiver__timezone"],
+                link["caregiver__notification_prefs__quiet_start"],
+                link["caregiver__notification_prefs__quiet_end"],
+            ),
+        )
+        for row in due
+        for link in caregivers_of[row["patient_id"]]
+        if (row["id"], link["caregiver_id"]) not in existing
+    ]
+    _store_new(rule, new, clock=clock, dry_run=dry_run, deliver=deliver, report=report)
 
 
 def reminder_sweep(
     *, now: datetime | None = None, dry_run: bool = False, deliver: Deliver = "enqueue"
 ) -> SweepReport:
-    """One pass of the assignment rules, then hand every row due now to delivery.
+    """One pass of the assignment rules, for patients and then for the caregivers they let
+    receive their reminders, then hand every row due now to delivery.
 
     This is what beat runs every few minutes (tasks.dispatch_reminders). Safe to run twice
     at once: the unique constraints drop the second insert and row locks the second send.
@@ -378,8 +552,16 @@ def reminder_sweep(
     now = now or timezone.now()
     report = SweepReport(now=now, dry_run=dry_run)
     clock = _LocalClock(now)
-    for rule in _assignment_rules(now):
+    found = _assignment_rules(now)
+    for rule in found:
         _sweep_assignment_rule(rule, clock=clock, dry_run=dry_run, deliver=deliver, report=report)
+    # Caregivers, a chunk of the patients who share their reminders at a time: one query when
+    # nobody does (most portals, and the benchmark).
+    for patient_ids in _caregiver_patient_chunks(reminder_setting("SWEEP_BATCH_SIZE")):
+        for rule in found:
+            _sweep_caregiver_rule(
+                rule, patient_ids, clock=clock, dry_run=dry_run, deliver=deliver, report=report
+            )
     return report.merge(dispatch_due_notifications(now=now, dry_run=dry_run, deliver=deliver))
 
 
@@ -661,11 +843,20 @@ def _skip_reason(notification: Notification, *, now: datetime) -> str | None:
         return SkipReason.OPTED_OUT
     assignment = notification.assignment
     if assignment is not None:
+        if (
+            recipient.pk != assignment.patient_id
+            and not caregiver_selectors.links_receiving_reminders()
+            .filter(patient_id=assignment.patient_id, caregiver_id=recipient.pk)
+            .exists()
+        ):
+            # A caregiver's copy: the patient ended the access or stopped sharing reminders.
+            return SkipReason.CAREGIVER_STOPPED
         if assignment.status == Assignment.Status.COMPLETED:
             return SkipReason.ASSIGNMENT_COMPLETED
         if assignment.status == Assignment.Status.CANCELLED:
             return SkipReason.ASSIGNMENT_CANCELLED
-        today = rules.local_today(now=now, tz=rules.zone(recipient.timezone))
+        # The reading's dates are the patient's, for a caregiver's copy too.
+        today = rules.local_today(now=now, tz=rules.zone(assignment.patient.timezone))
         if (
             notification.kind == Kind.NOT_STARTED
             and assignment.status != Assignment.Status.ASSIGNED
@@ -730,7 +921,12 @@ def _claim_for_sending(notification_id: int, *, now: datetime) -> _Claim:
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("recipient", "recipient__notification_prefs", "assignment", "question")
+            .select_related(
+                "recipient",
+                "recipient__notification_prefs",
+                "assignment__patient",
+                "question",
+            )
             .filter(pk=notification_id, status=Status.QUEUED)
             .first()
         )
@@ -840,12 +1036,18 @@ def notification_batch_deliver(
 
 
 PATIENT_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.NOT_STARTED, Kind.REPLY)
+# A caregiver gets the reading reminders of the patients who share them, nothing else.
+CAREGIVER_KINDS = (Kind.DUE_SOON, Kind.OVERDUE, Kind.NOT_STARTED)
 STAFF_KINDS = (Kind.NEW_QUESTION, Kind.REPLY, Kind.DIGEST)
 
 
 def kinds_for(*, user: User) -> tuple[str, ...]:
     """The emails a person can receive, and so choose on their preferences page."""
-    return PATIENT_KINDS if user.role == User.Role.PATIENT else STAFF_KINDS
+    if user.role == User.Role.PATIENT:
+        return PATIENT_KINDS
+    if user.role == User.Role.CAREGIVER:
+        return CAREGIVER_KINDS
+    return STAFF_KINDS
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.utils import timezone
 from apps.reminders import emails, services
 from apps.reminders.emails import DigestCounts
 from apps.reminders.models import Notification
-from tests.factories import ClinicianFactory, PatientFactory
+from tests.factories import CaregiverFactory, ClinicianFactory, PatientFactory
 from tests.library.factories import PublishedModuleFactory
 from tests.questions.factories import QuestionFactory, ReplyFactory
 
@@ -112,6 +112,7 @@ def test_no_email_template_shows_health_information(name, health_details):
 
 def _kinds_with_objects(details):
     patient, clinician = details["patient"], details["clinician"]
+    caregiver = CaregiverFactory(name="Alex Helper")
     assignment, question, reply = details["assignment"], details["question"], details["reply"]
     Kind = Notification.Kind
     return [
@@ -122,6 +123,10 @@ def _kinds_with_objects(details):
         dict(recipient=clinician, kind=Kind.REPLY, question=question, reply=reply),
         dict(recipient=clinician, kind=Kind.NEW_QUESTION, question=question),
         dict(recipient=clinician, kind=Kind.DIGEST, digest_date=timezone.localdate()),
+        # A caregiver the patient shares their reading reminders with.
+        dict(recipient=caregiver, kind=Kind.DUE_SOON, assignment=assignment, sequence=1),
+        dict(recipient=caregiver, kind=Kind.OVERDUE, assignment=assignment, sequence=2),
+        dict(recipient=caregiver, kind=Kind.NOT_STARTED, assignment=assignment, sequence=1),
     ]
 
 
@@ -136,6 +141,10 @@ def test_every_kind_of_email_as_sent_is_free_of_health_information(health_detail
         _assert_no_health_words(message.alternatives[0].content, where)
         assert "Dr Oncology" not in message.body
         assert "Pat Example" not in message.body if fields["recipient"].is_clinician else True
+        if fields["recipient"].is_caregiver:
+            # Whom the reading is for is chosen on the site, never said in the email.
+            assert "Pat Example" not in message.subject + message.body
+            assert "Pat Example" not in message.alternatives[0].content
         assert message.to == [fields["recipient"].email]
         assert f"{settings.PORTAL_BASE_URL}/" in message.body
 

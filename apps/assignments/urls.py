@@ -35,6 +35,11 @@ urlpatterns = [
         name="assignment_cancel",
     ),
     path(
+        "patients/assignments/<int:assignment_id>/for-caregiver/",
+        views.assignment_for_caregiver,
+        name="assignment_for_caregiver",
+    ),
+    path(
         "patients/assignments/<int:assignment_id>/reread/",
         views.assignment_reread,
         name="assignment_reread",

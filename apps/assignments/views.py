@@ -625,6 +625,40 @@ def assignment_cancel(request, assignment_id):
 
 @clinician_required
 @require_POST
+def assignment_for_caregiver(request, assignment_id):
+    """Turn "for the caregiver too" on or off for an open reading, from the patient's page."""
+    assignment = selectors.assignment_get_for_clinician(
+        user=request.user, assignment_id=assignment_id
+    )
+    wanted = request.POST.get("for_caregiver")
+    if wanted not in ("0", "1"):
+        messages.error(request, _("Choose whether this reading is also for the caregiver."))
+    else:
+        try:
+            services.assignment_update(
+                assignment=assignment,
+                updated_by=request.user,
+                for_caregiver=wanted == "1",
+                request=request,
+            )
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            template = (
+                _("“%(title)s” is now also for %(name)s's caregiver.")
+                if wanted == "1"
+                else _("“%(title)s” is now for %(name)s only.")
+            )
+            messages.success(
+                request,
+                template % {"title": assignment.module.title, "name": assignment.patient.name},
+            )
+    return redirect("assignments:patient_detail", patient_id=assignment.patient_id)
+
+
+@clinician_required
+@require_POST
 def assignment_reread(request, assignment_id):
     assignment = selectors.assignment_get_for_clinician(
         user=request.user, assignment_id=assignment_id

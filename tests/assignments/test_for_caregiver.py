@@ -120,14 +120,80 @@ def test_a_refused_form_keeps_the_box_ticked(clinician_client, patient):
     assert not Assignment.objects.exists()
 
 
-def test_the_patient_page_says_nothing_of_a_caregiver_when_the_flag_is_off(
+def test_the_patient_page_says_an_open_reading_is_for_the_patient_when_the_flag_is_off(
     clinician_client, clinician, patient
 ):
     AssignmentFactory(patient=patient, assigned_by=clinician)
 
     page = clinician_client.get(reverse("assignments:patient_detail", args=[patient.pk]))
 
-    assert 'data-testid="for-caregiver"' not in page.content.decode()
+    text = page.content.decode()
+    assert "The patient and their caregiver" not in text
+    assert "Make it for their caregiver too" in text
+
+
+def toggle(client, assignment, value):
+    return client.post(
+        reverse("assignments:assignment_for_caregiver", args=[assignment.pk]),
+        {"for_caregiver": value},
+        follow=True,
+    )
+
+
+def test_the_clinician_turns_the_flag_on_and_off_from_the_patient_page(
+    clinician_client, clinician, patient
+):
+    assignment = AssignmentFactory(patient=patient, assigned_by=clinician)
+
+    page = toggle(clinician_client, assignment, "1")
+
+    assignment.refresh_from_db()
+    assert assignment.for_caregiver is True
+    text = page.content.decode()
+    assert "is now also for" in text
+    assert "The patient and their caregiver" in text
+    assert "Make it for the patient only" in text
+    assert AuditEvent.objects.filter(
+        action="assignment.update", object_id=str(assignment.pk), actor=clinician
+    ).exists()
+
+    toggle(clinician_client, assignment, "0")
+    assignment.refresh_from_db()
+    assert assignment.for_caregiver is False
+
+
+def test_a_bad_value_changes_nothing_and_says_why(clinician_client, clinician, patient):
+    assignment = AssignmentFactory(patient=patient, assigned_by=clinician, for_caregiver=True)
+
+    page = toggle(clinician_client, assignment, "yes please")
+
+    assignment.refresh_from_db()
+    assert assignment.for_caregiver is True
+    assert "Choose whether this reading is also for the caregiver." in page.content.decode()
+
+
+def test_a_finished_reading_cannot_change_and_offers_no_button(
+    clinician_client, clinician, patient
+):
+    assignment = AssignmentFactory(patient=patient, assigned_by=clinician)
+    Assignment.objects.filter(pk=assignment.pk).update(status=Assignment.Status.COMPLETED)
+
+    page = toggle(clinician_client, assignment, "1")
+
+    assignment.refresh_from_db()
+    assert assignment.for_caregiver is False
+    assert page.status_code == 200
+    assert "Make it for their caregiver too" not in page.content.decode()
+
+
+def test_another_teams_clinician_gets_404(staff_login, clinician, patient, other_clinician):
+    assignment = AssignmentFactory(patient=patient, assigned_by=clinician)
+
+    response = toggle(staff_login(other_clinician), assignment, "1")
+
+    assert response.status_code == 404
+    assignment.refresh_from_db()
+    assert assignment.for_caregiver is False
 
 
 # --- Services ---------------------------------------------------------------------------------

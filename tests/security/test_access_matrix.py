@@ -551,6 +551,11 @@ MATRIX.update(
         "assignments:assignment_cancel": Entry(
             staff_page(other_clinician=NOT_FOUND), kwargs=assignment_id
         ),
+        "assignments:assignment_for_caregiver": Entry(
+            staff_page(Expect(302), other_clinician=NOT_FOUND),
+            kwargs=assignment_id,
+            method="post",
+        ),
         "assignments:assignment_reread": Entry(
             staff_page(Expect(302), other_clinician=NOT_FOUND),
             kwargs=assignment_id,

@@ -63,6 +63,14 @@ def active_link_get_for_caregiver(*, caregiver: User, patient_id) -> CaregiverLi
     return link
 
 
+def active_link_get_by_id_for_caregiver(*, caregiver: User, link_id) -> CaregiverLink:
+    """One of the caregiver's own active links, by its id, or 404."""
+    try:
+        return active_links_for_caregiver(caregiver=caregiver).get(pk=_as_id(link_id))
+    except CaregiverLink.DoesNotExist:
+        raise Http404("No such link.") from None
+
+
 def links_for_patient(*, patient: User) -> QuerySet[CaregiverLink]:
     """Everyone the patient invited or let in, newest first, ended ones included (history)."""
     return (

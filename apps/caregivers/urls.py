@@ -16,4 +16,6 @@ urlpatterns = [
     ),
     path("helper-invite/<str:token>/", views.accept, name="accept"),
     path("reading-for/", views.choose, name="choose"),
+    path("settings/helping/", views.helping, name="helping"),
+    path("settings/helping/<int:link_id>/stop/", views.helping_stop, name="helping_stop"),
 ]

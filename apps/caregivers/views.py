@@ -6,7 +6,7 @@ own), call one service, render.
 """
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -236,3 +236,32 @@ def choose(request):
         {"links": links, "form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@caregiver_required
+def helping(request):
+    """The people this caregiver reads for now, what each allowed, and a way to stop."""
+    links = list(selectors.active_links_for_caregiver(caregiver=request.user))
+    return render(request, "caregivers/helping.html", {"links": links})
+
+
+@caregiver_required
+def helping_stop(request, link_id):
+    """A caregiver stops reading for someone: asked to confirm, then ended at once, as when the
+    patient ends it. With nobody left to read for, their sessions end and they are logged out."""
+    link = selectors.active_link_get_by_id_for_caregiver(caregiver=request.user, link_id=link_id)
+    if request.method != "POST":
+        return render(request, "caregivers/helping_stop.html", {"link": link})
+    services.caregiver_end(link=link, actor=request.user, request=request)
+    message = _("You no longer read for %(name)s. They can see this in their settings.") % {
+        "name": link.patient.name
+    }
+    if not selectors.active_links_for_caregiver(caregiver=request.user).exists():
+        # caregiver_end has ended every session of theirs, this one included.
+        logout(request)
+        messages.success(request, message)
+        return redirect("account_login")
+    if request.session.get(selectors.SESSION_KEY) == link.patient_id:
+        del request.session[selectors.SESSION_KEY]
+    messages.success(request, message)
+    return redirect("caregivers:helping")

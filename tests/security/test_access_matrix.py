@@ -333,6 +333,37 @@ MATRIX: dict[str, Entry] = {
         ),
         why="an ended caregiver sees an empty list: nobody to read for",
     ),
+    "caregivers:helping": Entry(
+        roles(
+            anonymous=TO_LOGIN,
+            patient=FORBIDDEN,
+            other_patient=FORBIDDEN,
+            clinician=FORBIDDEN,
+            other_clinician=FORBIDDEN,
+            admin=FORBIDDEN,
+            staff_without_mfa=TO_MFA,
+            caregiver=OK,
+            other_caregiver=OK,
+            ended_caregiver=OK,
+        ),
+        why="each caregiver lists only their own active links; an ended one lists nobody",
+    ),
+    "caregivers:helping_stop": Entry(
+        roles(
+            anonymous=TO_LOGIN,
+            patient=FORBIDDEN,
+            other_patient=FORBIDDEN,
+            clinician=FORBIDDEN,
+            other_clinician=FORBIDDEN,
+            admin=FORBIDDEN,
+            staff_without_mfa=TO_MFA,
+            caregiver=OK,
+            other_caregiver=NOT_FOUND,
+            ended_caregiver=NOT_FOUND,
+        ),
+        kwargs=lambda s: {"link_id": s.caregiver_link.pk},
+        why="only the caregiver of an active link may stop it; the confirmation page asks first",
+    ),
 }
 
 

@@ -7,6 +7,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from apps.accounts.models import CareTeamMembership, NotificationPreference, User
 from apps.assignments.models import overdue_q
+from apps.caregivers.models import CaregiverLink
 from apps.questions.models import Question
 
 from .emails import DigestCounts
@@ -64,6 +65,23 @@ def notification_list_for_patient(*, patient: User, limit: int = 50) -> QuerySet
     return (
         Notification.objects.filter(recipient=patient)
         .select_related("assignment__module")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def notification_list_for_patients_caregivers(
+    *, patient: User, limit: int = 50
+) -> QuerySet[Notification]:
+    """The latest reminders about this patient's reading sent (or held back) to their
+    caregivers, newest first, ended links included (they are history). Same caller duties as
+    notification_list_for_patient. Found by recipient first (its index), then narrowed to this
+    patient's assignments, since a caregiver may help several patients."""
+    caregiver_ids = CaregiverLink.objects.filter(patient=patient, caregiver__isnull=False).values(
+        "caregiver_id"
+    )
+    return (
+        Notification.objects.filter(recipient_id__in=caregiver_ids, assignment__patient=patient)
+        .select_related("assignment__module", "recipient")
         .order_by("-created_at", "-id")[:limit]
     )
 

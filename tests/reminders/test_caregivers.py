@@ -16,7 +16,13 @@ from apps.caregivers import services as caregiver_services
 from apps.caregivers.models import CaregiverLink
 from apps.reminders import services
 from apps.reminders.models import Notification
-from tests.factories import CaregiverFactory, PatientFactory, caregiver_link
+from tests.factories import (
+    CaregiverFactory,
+    CareTeamMembershipFactory,
+    ClinicianFactory,
+    PatientFactory,
+    caregiver_link,
+)
 from tests.library.factories import PublishedModuleFactory
 
 from .factories import AssignmentFactory, NotificationPreferenceFactory
@@ -463,3 +469,32 @@ def test_dry_run_counts_the_caregivers_rows_and_changes_nothing():
 
     assert report.created == {Kind.DUE_SOON: 2}
     assert Notification.objects.count() == 0
+
+
+# --- the care team sees them -----------------------------------------------------------------
+
+
+def test_the_patient_page_lists_the_caregivers_reminders_for_this_patient_only(staff_login):
+    patient, caregiver, _link = _people()
+    _assignment(patient)
+    # Alex also helps Sam: Sam's reminders to Alex are not about Pat and stay off Pat's page.
+    sam = PatientFactory(name="Sam Second", email="sam@example.org")
+    caregiver_link(patient=sam, caregiver=caregiver, receives_reminders=True)
+    AssignmentFactory(
+        patient=sam,
+        module=PublishedModuleFactory(title="Sam's module"),
+        due_on=date(2026, 6, 12),
+        assigned_at=local(NEW_YORK, 2026, 1, 5, 10, 0),
+    )
+    sweep(local(NEW_YORK, 2026, 6, 10, 10, 0))
+    assert len(_caregiver_rows(caregiver)) == 2
+    clinician = ClinicianFactory()
+    CareTeamMembershipFactory(clinician=clinician, patient=patient)
+
+    page = staff_login(clinician).get(reverse("assignments:patient_detail", args=[patient.pk]))
+
+    table = page.content.decode().split('data-testid="caregiver-reminders"', 1)[1]
+    table = table.split("</table>", 1)[0]
+    assert "Alex Helper" in table
+    assert MODULE_TITLE in table
+    assert "Sam&#x27;s module" not in table and "Sam's module" not in table

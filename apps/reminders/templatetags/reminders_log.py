@@ -12,5 +12,8 @@ register = template.Library()
 def patient_notifications(context, patient):
     return {
         "notifications": selectors.notification_list_for_patient(patient=patient),
+        "caregiver_notifications": selectors.notification_list_for_patients_caregivers(
+            patient=patient
+        ),
         "request": context.request,
     }

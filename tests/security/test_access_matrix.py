@@ -143,6 +143,23 @@ def staff_page(
     return roles(**(expected | overrides))
 
 
+def caregiver_page(ok: Expect = OK, **overrides: Expect) -> dict[str, Expect]:
+    """Caregivers only (their own account's caregiver pages). Patients and staff get 403."""
+    expected = {
+        "anonymous": TO_LOGIN,
+        "patient": FORBIDDEN,
+        "other_patient": FORBIDDEN,
+        "clinician": FORBIDDEN,
+        "other_clinician": FORBIDDEN,
+        "admin": FORBIDDEN,
+        "staff_without_mfa": TO_MFA,
+        "caregiver": ok,
+        "ended_caregiver": ok,
+        "other_caregiver": ok,
+    }
+    return roles(**(expected | overrides))
+
+
 def any_user_page(ok: Expect = OK, **overrides: Expect) -> dict[str, Expect]:
     """Anyone logged in (caregivers too: their own account's pages)."""
     expected = dict.fromkeys(ROLES, ok) | {"anonymous": TO_LOGIN, "staff_without_mfa": TO_MFA}
@@ -319,48 +336,15 @@ MATRIX: dict[str, Entry] = {
         why="an unknown or used token says only that the link does not work",
     ),
     "caregivers:choose": Entry(
-        roles(
-            anonymous=TO_LOGIN,
-            patient=FORBIDDEN,
-            other_patient=FORBIDDEN,
-            clinician=FORBIDDEN,
-            other_clinician=FORBIDDEN,
-            admin=FORBIDDEN,
-            staff_without_mfa=TO_MFA,
-            caregiver=OK,
-            other_caregiver=OK,
-            ended_caregiver=OK,
-        ),
+        caregiver_page(),
         why="an ended caregiver sees an empty list: nobody to read for",
     ),
     "caregivers:helping": Entry(
-        roles(
-            anonymous=TO_LOGIN,
-            patient=FORBIDDEN,
-            other_patient=FORBIDDEN,
-            clinician=FORBIDDEN,
-            other_clinician=FORBIDDEN,
-            admin=FORBIDDEN,
-            staff_without_mfa=TO_MFA,
-            caregiver=OK,
-            other_caregiver=OK,
-            ended_caregiver=OK,
-        ),
+        caregiver_page(),
         why="each caregiver lists only their own active links; an ended one lists nobody",
     ),
     "caregivers:helping_stop": Entry(
-        roles(
-            anonymous=TO_LOGIN,
-            patient=FORBIDDEN,
-            other_patient=FORBIDDEN,
-            clinician=FORBIDDEN,
-            other_clinician=FORBIDDEN,
-            admin=FORBIDDEN,
-            staff_without_mfa=TO_MFA,
-            caregiver=OK,
-            other_caregiver=NOT_FOUND,
-            ended_caregiver=NOT_FOUND,
-        ),
+        caregiver_page(other_caregiver=NOT_FOUND, ended_caregiver=NOT_FOUND),
         kwargs=lambda s: {"link_id": s.caregiver_link.pk},
         why="only the caregiver of an active link may stop it; the confirmation page asks first",
     ),
